@@ -1,0 +1,153 @@
+/**
+ * The composed wasm training kernels agree with the cpu backend's reference kernels, and the
+ * gradients they produce agree with central finite differences (a gradient check).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { onBackend, relativeError, useBackend, expectNoLeak } from './helpers';
+import { Random } from '../lib/runtime/random';
+
+function randomTensor(shape: number[], seed: number): tf.Tensor {
+  const rng = new Random(seed);
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: size }, () => rng.uniform(-1, 1)), shape);
+}
+
+interface ConvCase { batch: number; size: [number, number]; kernel: [number, number]; inC: number; outC: number; stride: number; pad: 'same' | 'valid'; dilation: number }
+
+const cases: ConvCase[] = [];
+for (const stride of [1, 2]) {
+  for (const pad of ['same', 'valid'] as const) {
+    for (const kernel of [[3, 3], [2, 3], [1, 5]] as [number, number][]) {
+      for (const batch of [1, 3]) {
+        cases.push({ batch, size: [7, 8], kernel, inC: 3, outC: 4, stride, pad, dilation: 1 });
+      }
+    }
+  }
+}
+const dilated: ConvCase[] = [
+  { batch: 2, size: [9, 8], kernel: [3, 3], inC: 2, outC: 4, stride: 1, pad: 'same', dilation: 2 },
+  { batch: 1, size: [9, 10], kernel: [2, 3], inC: 3, outC: 6, stride: 1, pad: 'valid', dilation: 2 },
+];
+const name = (c: ConvCase) => `batch ${c.batch}, ${c.size.join('x')} input, ${c.kernel.join('x')} kernel, stride ${c.stride}, ${c.pad}, dilation ${c.dilation}`;
+
+describe('Conv2DBackpropFilter on wasm equals the cpu kernel', () => {
+  test.each(cases)('%#: $pad stride $stride kernel $kernel batch $batch', async (c) => {
+    const run = () => {
+      const x = randomTensor([c.batch, ...c.size, c.inC], 1);
+      const dy = tf.conv2d(x as tf.Tensor4D, randomTensor([...c.kernel, c.inC, c.outC], 2) as tf.Tensor4D, c.stride, c.pad);
+      const g = randomTensor(dy.shape, 3);
+      return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, {
+        strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', filterShape: [...c.kernel, c.inC, c.outC],
+      }) as tf.Tensor;
+    };
+    const [cpu] = await onBackend('cpu', run);
+    const [wasm] = await onBackend('wasm', run);
+    expect(relativeError(wasm, cpu)).toBeLessThan(1e-5);
+  });
+});
+
+/**
+ * The cpu backend's depthwise backprop kernels ignore dilation (tfjs's gradient refuses dilation > 1),
+ * so for dilated cases the reference is the equivalent undilated convolution with a zero-inserted
+ * ("atrous") filter: its input gradient is the same, and its filter gradient sampled at the taps is.
+ */
+function atrous(w: tf.Tensor4D, d: number): tf.Tensor4D {
+  const [kh, kw, c, m] = w.shape;
+  const spread = w.reshape([kh, 1, kw, 1, c, m]).pad([[0, 0], [0, d - 1], [0, 0], [0, d - 1], [0, 0], [0, 0]]);
+  return spread.reshape([kh * d, kw * d, c, m]).slice([0, 0, 0, 0], [(kh - 1) * d + 1, (kw - 1) * d + 1, c, m]);
+}
+
+describe('depthwise backprop kernels on wasm equal the cpu kernels', () => {
+  const depthCases = [...cases.filter((c) => c.batch === 3), ...dilated].map((c) => ({ ...c, mult: c.outC / c.inC === 2 ? 2 : 1, label: name(c) }));
+  test.each(depthCases)('$label', async (c) => {
+    const filterShape = [...c.kernel, c.inC, c.mult];
+    const d = c.dilation;
+    const setup = () => {
+      const x = randomTensor([c.batch, ...c.size, c.inC], 4) as tf.Tensor4D;
+      const w = randomTensor(filterShape, 5) as tf.Tensor4D;
+      const y = tf.depthwiseConv2d(x, w, c.stride, c.pad, 'NHWC', d);
+      return { x, w, dy: randomTensor(y.shape, 6) };
+    };
+    const backprops = (x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor, dilation: number) => {
+      const attrs = { strides: [c.stride, c.stride], pad: c.pad, dilations: [dilation, dilation], filterShape: w.shape };
+      return [
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, attrs) as tf.Tensor4D,
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape }) as tf.Tensor4D,
+      ];
+    };
+    const [cpuFilter, cpuInput] = await onBackend('cpu', () => {
+      const { x, w, dy } = setup();
+      const [gw, gx] = backprops(x, atrous(w, d), dy, 1);
+      return [tf.stridedSlice(gw, [0, 0, 0, 0], gw.shape, [d, d, 1, 1]), gx];
+    });
+    const [wasmFilter, wasmInput] = await onBackend('wasm', () => {
+      const { x, w, dy } = setup();
+      return backprops(x, w, dy, d);
+    });
+    expect(relativeError(wasmFilter, cpuFilter)).toBeLessThan(1e-5);
+    expect(relativeError(wasmInput, cpuInput)).toBeLessThan(1e-5);
+  });
+});
+
+describe('UnsortedSegmentSum on wasm', () => {
+  test('equals the cpu kernel, and the gradient of gather matches cpu', async () => {
+    const run = () => {
+      const x = randomTensor([6, 2, 3], 7);
+      const ids = tf.tensor1d([2, 0, 2, 4, 1, 0], 'int32');
+      const table = randomTensor([5, 3], 8);
+      const gatherGrad = tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d([1, 1, 3, 0], 'int32')).square().sum())(table);
+      return [tf.unsortedSegmentSum(x, ids, 5), gatherGrad];
+    };
+    const [cpuSum, cpuGrad] = await onBackend('cpu', run);
+    const [wasmSum, wasmGrad] = await onBackend('wasm', run);
+    expect(relativeError(wasmSum, cpuSum)).toBeLessThan(1e-6);
+    expect(relativeError(wasmGrad, cpuGrad)).toBeLessThan(1e-6);
+    expect(wasmGrad.some((v) => v !== 0)).toBe(true);
+  });
+});
+
+describe('gradient check: training gradients on wasm match finite differences', () => {
+  test.each([
+    { stride: 1, pad: 'same' as const, kernel: [3, 3] },
+    { stride: 2, pad: 'valid' as const, kernel: [2, 3] },
+    { stride: 2, pad: 'same' as const, kernel: [3, 1] },
+  ])('conv2d + depthwise stride $stride $pad kernel $kernel', async (c) => {
+    await useBackend('wasm');
+    const x = randomTensor([2, 6, 7, 2], 9) as tf.Tensor4D;
+    const w = randomTensor([...c.kernel, 2, 3], 10) as tf.Tensor4D;
+    const dw = randomTensor([...c.kernel, 3, 2], 11) as tf.Tensor4D;
+    const loss = (xx: tf.Tensor4D, ww: tf.Tensor4D, dd: tf.Tensor4D) =>
+      tf.depthwiseConv2d(tf.tanh(tf.conv2d(xx, ww, c.stride, c.pad)), dd, 1, c.pad).square().sum().asScalar();
+    const grads = tf.grads((a, b, d) => loss(a as tf.Tensor4D, b as tf.Tensor4D, d as tf.Tensor4D))([x, w, dw]);
+    const params = [x, w, dw];
+    const eps = 1e-2;
+    const rng = new Random(12);
+    for (let p = 0; p < 3; p++) {
+      const base = params[p].dataSync();
+      const analytic = grads[p].dataSync();
+      for (let k = 0; k < 6; k++) {
+        const idx = rng.int(0, base.length - 1);
+        const evalAt = (delta: number) => tf.tidy(() => {
+          const v = Float32Array.from(base);
+          v[idx] += delta;
+          const args = params.map((t, i) => (i === p ? tf.tensor(v, t.shape) : t)) as tf.Tensor4D[];
+          return loss(args[0], args[1], args[2]).dataSync()[0];
+        });
+        const numeric = (evalAt(eps) - evalAt(-eps)) / (2 * eps);
+        expect(Math.abs(numeric - analytic[idx])).toBeLessThan(2e-2 * Math.max(1, Math.abs(numeric)));
+      }
+    }
+    tf.dispose([...params, ...grads]);
+  });
+});
+
+test('composed kernels leave no tensors behind', async () => {
+  await useBackend('wasm');
+  const x = randomTensor([2, 8, 8, 3], 13) as tf.Tensor4D;
+  const w = randomTensor([3, 3, 3, 4], 14) as tf.Tensor4D;
+  await expectNoLeak(() => {
+    const g = tf.grads((a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').square().sum())([x, w]);
+    tf.dispose(g);
+  });
+  tf.dispose([x, w]);
+});
