@@ -30,19 +30,23 @@ const dilated: ConvCase[] = [
 ];
 const name = (c: ConvCase) => `batch ${c.batch}, ${c.size.join('x')} input, ${c.kernel.join('x')} kernel, stride ${c.stride}, ${c.pad}, dilation ${c.dilation}`;
 
-describe('Conv2DBackpropFilter on wasm equals the cpu kernel', () => {
+describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm equal the cpu kernels', () => {
   test.each(cases)('%#: $pad stride $stride kernel $kernel batch $batch', async (c) => {
     const run = () => {
       const x = randomTensor([c.batch, ...c.size, c.inC], 1);
       const dy = tf.conv2d(x as tf.Tensor4D, randomTensor([...c.kernel, c.inC, c.outC], 2) as tf.Tensor4D, c.stride, c.pad);
       const g = randomTensor(dy.shape, 3);
-      return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, {
-        strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', filterShape: [...c.kernel, c.inC, c.outC],
-      }) as tf.Tensor;
+      const w = randomTensor([...c.kernel, c.inC, c.outC], 15);
+      const attrs = { strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', filterShape: w.shape, inputShape: x.shape };
+      return [
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, attrs) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter: w }, attrs) as tf.Tensor,
+      ];
     };
-    const [cpu] = await onBackend('cpu', run);
-    const [wasm] = await onBackend('wasm', run);
-    expect(relativeError(wasm, cpu)).toBeLessThan(1e-5);
+    const [cpuFilter, cpuInput] = await onBackend('cpu', run);
+    const [wasmFilter, wasmInput] = await onBackend('wasm', run);
+    expect(relativeError(wasmFilter, cpuFilter)).toBeLessThan(1e-5);
+    expect(relativeError(wasmInput, cpuInput)).toBeLessThan(1e-5);
   });
 });
 
@@ -86,6 +90,23 @@ describe('depthwise backprop kernels on wasm equal the cpu kernels', () => {
     });
     expect(relativeError(wasmFilter, cpuFilter)).toBeLessThan(1e-5);
     expect(relativeError(wasmInput, cpuInput)).toBeLessThan(1e-5);
+  });
+});
+
+describe('MaxPoolGrad on wasm equals the cpu kernel', () => {
+  test.each([
+    { size: 2, stride: 2, pad: 'valid' as const, shape: [2, 8, 8, 3] },
+    { size: 3, stride: 2, pad: 'same' as const, shape: [1, 7, 9, 2] },
+    { size: 3, stride: 1, pad: 'same' as const, shape: [3, 5, 6, 4] },
+    { size: 2, stride: 2, pad: 'same' as const, shape: [2, 7, 5, 2] },
+  ])('pool $size stride $stride $pad input $shape', async (c) => {
+    const run = () => {
+      const x = randomTensor(c.shape, 16) as tf.Tensor4D;
+      return tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, c.size, c.stride, c.pad).mul(randomTensor(tf.maxPool(x, c.size, c.stride, c.pad).shape, 17)).sum())(x);
+    };
+    const [cpu] = await onBackend('cpu', run);
+    const [wasm] = await onBackend('wasm', run);
+    expect(relativeError(wasm, cpu)).toBeLessThan(1e-6);
   });
 });
 

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasmKernels';
+import { registerFastGradients } from './gradients';
 
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
 
@@ -73,6 +74,7 @@ export function requestedBackend(env: NodeJS.ProcessEnv = process.env): BackendC
 export function initRuntime(options: { quiet?: boolean } = {}): Promise<RuntimeInfo> {
   if (ready == null) {
     ready = (async () => {
+      registerFastGradients();
       const forced = requestedBackend();
       const candidates = forced ? [forced] : ORDER;
       const skipped: string[] = [];

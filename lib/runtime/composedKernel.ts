@@ -31,7 +31,7 @@ export function registerComposedKernel(kernelName: string, backendName: string, 
         // The wrapper is one more owner of the input's data: take a backend reference for it,
         // which its dispose() below gives back.
         (backend as unknown as BackendWithRefs).incRef(info.dataId);
-        wrapped[name] = engine.makeTensorFromTensorInfo(info as tf.TensorInfo, backend);
+        wrapped[name] = engine.makeTensorFromTensorInfo(info as tf.TensorInfo, backend as tf.KernelBackend);
       }
       try {
         const out = tf.tidy(() => compute(wrapped, attrs as Record<string, unknown>));

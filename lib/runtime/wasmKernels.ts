@@ -1,5 +1,7 @@
 /**
- * Gradient kernels that @tensorflow/tfjs-backend-wasm 4.22 lacks, composed from kernels it has.
+ * Gradient kernels that @tensorflow/tfjs-backend-wasm 4.22 lacks (Conv2DBackpropFilter, the
+ * depthwise backprops, UnsortedSegmentSum), composed from kernels it has, plus a faster
+ * Conv2DBackpropInput than its stock scalar loop.
  *
  * Without them the wasm backend can run models but not train them: `tf.grad` of a convolution
  * throws "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'". Each kernel here is
@@ -56,31 +58,76 @@ function tapSlices(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4
     ? tf.pad(x, [[0, 0], [top, padBottom], [left, padRight], [0, 0]])
     : x;
   const slices: tf.Tensor4D[] = [];
+  const spanH = (info.outHeight - 1) * info.strideHeight + 1;
+  const spanW = (info.outWidth - 1) * info.strideWidth + 1;
+  const strided = info.strideHeight > 1 || info.strideWidth > 1;
   for (let i = 0; i < info.filterHeight; i++) {
     for (let j = 0; j < info.filterWidth; j++) {
       const y0 = i * info.dilationHeight;
       const x0 = j * info.dilationWidth;
-      slices.push(tf.stridedSlice(
-        xp,
-        [0, y0, x0, 0],
-        [n, y0 + (info.outHeight - 1) * info.strideHeight + 1, x0 + (info.outWidth - 1) * info.strideWidth + 1, c],
-        [1, info.strideHeight, info.strideWidth, 1],
-      ) as tf.Tensor4D);
+      // A plain slice is a row copy on wasm; stridedSlice is a per-element loop: use it only when needed.
+      slices.push(strided
+        ? tf.stridedSlice(xp, [0, y0, x0, 0], [n, y0 + spanH, x0 + spanW, c], [1, info.strideHeight, info.strideWidth, 1]) as tf.Tensor4D
+        : tf.slice(xp, [0, y0, x0, 0], [n, spanH, spanW, c]));
     }
   }
   return slices;
 }
 
 /**
- * dL/dW of a 2-D convolution as an im2col matrix product:
- * patches [N*outH*outW, kh*kw*Cin] transposed times dy [N*outH*outW, Cout].
+ * The transposed im2col matrix of an NHWC input: row k = (i, j, c) of the filter, column m =
+ * (n, outY, outX); entry = input[n, outY*strideH + i*dilationH - padTop, outX*strideW + j*dilationW - padLeft, c],
+ * zero outside the input. Built in JavaScript: on wasm a plain loop over a typed array is several
+ * times faster than tfjs's Slice/StridedSlice kernels for this gather.
+ */
+export function im2colTransposed(x: Float32Array, shape: number[], info: tf.backend_util.Conv2DInfo): Float32Array {
+  const [n, h, w, c] = shape;
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const { top, left } = info.padInfo;
+  const m = n * oh * ow;
+  const out = new Float32Array(info.filterHeight * info.filterWidth * c * m);
+  let row = 0;
+  for (let i = 0; i < info.filterHeight; i++) {
+    for (let j = 0; j < info.filterWidth; j++) {
+      for (let ch = 0; ch < c; ch++, row++) {
+        let o = row * m;
+        for (let b = 0; b < n; b++) {
+          for (let y = 0; y < oh; y++) {
+            const iy = y * sh + i * dh - top;
+            if (iy < 0 || iy >= h) { o += ow; continue; }
+            const base = ((b * h + iy) * w) * c + ch;
+            for (let xo = 0; xo < ow; xo++, o++) {
+              const ix = xo * sw + j * dw - left;
+              if (ix >= 0 && ix < w) out[o] = x[base + ix * c];
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * dL/dW of a 2-D convolution as one im2col matrix product:
+ * dW [kh*kw*Cin, Cout] = patches^T [kh*kw*Cin, N*outH*outW] x dy [N*outH*outW, Cout], untransposed MatMul.
  */
 export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
   const [kh, kw, cin, cout] = [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels];
   const rows = x.shape[0] * info.outHeight * info.outWidth;
-  const patches = tf.concat(tapSlices(x, info), 3).reshape([rows, kh * kw * cin]);
-  const grad = tf.matMul(patches.transpose(), dy.reshape([rows, cout]));
-  return grad.reshape([kh, kw, cin, cout]);
+  const patchesT = tf.tensor2d(im2colTransposed(x.dataSync() as Float32Array, x.shape, info), [kh * kw * cin, rows]);
+  return tf.matMul(patchesT, dy.reshape([rows, cout])).reshape([kh, kw, cin, cout]) as tf.Tensor4D;
+}
+
+/**
+ * dL/dx of a 2-D convolution as an ordinary (XNNPACK) convolution: the output gradient, spread
+ * by the stride and padded, correlated with the filter flipped spatially and with its in/out
+ * channels swapped. Replaces wasm's stock Conv2DBackpropInput, a scalar loop.
+ */
+export function conv2dBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  const flipped = tf.reverse(filter, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
+  const padded = padForTransposedCorrelation(zeroInsert(dy, info.strideHeight, info.strideWidth), info);
+  return tf.conv2d(padded, flipped, 1, 'valid', 'NHWC', [info.dilationHeight, info.dilationWidth]);
 }
 
 /** dL/dW of a depthwise convolution: per tap, sum over batch and positions of x * dy per channel. */
@@ -98,7 +145,7 @@ export function zeroInsert(t: tf.Tensor4D, strideH: number, strideW: number): tf
   const [n, h, w, c] = t.shape;
   const spread = t.reshape([n, h, 1, w, 1, c]).pad([[0, 0], [0, 0], [0, strideH - 1], [0, 0], [0, strideW - 1], [0, 0]]);
   return spread.reshape([n, h * strideH, w * strideW, c])
-    .slice([0, 0, 0, 0], [n, (h - 1) * strideH + 1, (w - 1) * strideW + 1, c]);
+    .slice([0, 0, 0, 0], [n, (h - 1) * strideH + 1, (w - 1) * strideW + 1, c]) as tf.Tensor4D;
 }
 
 /**
@@ -112,9 +159,9 @@ export function padForTransposedCorrelation(dyUp: tf.Tensor4D, info: tf.backend_
   const beforeW = effW - 1 - info.padInfo.left;
   const afterH = info.inHeight + effH - 1 - dyUp.shape[1] - beforeH;
   const afterW = info.inWidth + effW - 1 - dyUp.shape[2] - beforeW;
-  let t = dyUp.pad([[0, 0], [beforeH, Math.max(afterH, 0)], [beforeW, Math.max(afterW, 0)], [0, 0]]);
+  let t: tf.Tensor4D = dyUp.pad([[0, 0], [beforeH, Math.max(afterH, 0)], [beforeW, Math.max(afterW, 0)], [0, 0]]);
   if (afterH < 0 || afterW < 0) {
-    t = t.slice([0, 0, 0, 0], [t.shape[0], info.inHeight + effH - 1, info.inWidth + effW - 1, t.shape[3]]);
+    t = t.slice([0, 0, 0, 0], [t.shape[0], info.inHeight + effH - 1, info.inWidth + effW - 1, t.shape[3]]) as tf.Tensor4D;
   }
   return t;
 }
@@ -141,12 +188,51 @@ export function unsortedSegmentSum(x: tf.Tensor, segmentIds: tf.Tensor, numSegme
   return x.dtype === 'int32' ? sums.round().toInt() : sums;
 }
 
+/**
+ * dL/dx of max pooling: each output's gradient goes to the first position (row-major) holding the
+ * window's maximum, as in tfjs's cpu kernel. A JavaScript loop: wasm's stock MaxPoolGrad is a
+ * scalar loop several times slower for the kit's pooling layers.
+ */
+export function maxPoolBackprop(dy: tf.Tensor4D, x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const xs = x.dataSync() as Float32Array;
+  const gs = dy.dataSync() as Float32Array;
+  const dx = new Float32Array(xs.length);
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw, dilationHeight: dh, dilationWidth: dw } = info;
+  const { top, left } = info.padInfo;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      for (let xo = 0; xo < ow; xo++) {
+        const gBase = ((b * oh + y) * ow + xo) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let i = 0; i < fh; i++) {
+            const iy = y * sh + i * dh - top;
+            if (iy < 0 || iy >= h) continue;
+            for (let j = 0; j < fw; j++) {
+              const ix = xo * sw + j * dw - left;
+              if (ix < 0 || ix >= w) continue;
+              const p = ((b * h + iy) * w + ix) * c + ch;
+              if (xs[p] > best) { best = xs[p]; at = p; }
+            }
+          }
+          if (at >= 0) dx[at] += gs[gBase + ch];
+        }
+      }
+    }
+  }
+  return tf.tensor4d(dx, [n, h, w, c]);
+}
+
 /** The kernels this module registers, by tfjs kernel name. */
 export const WASM_TRAINING_KERNELS = [
   'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
+  'MaxPoolGrad',
 ] as const;
 
 /** Registers the training kernels on `backendName` (default 'wasm'). Idempotent. */
@@ -156,6 +242,11 @@ export function registerWasmTrainingKernels(backendName = 'wasm'): void {
     const info = convInfoFor(x.shape, attrs.filterShape as number[], attrs, false);
     return conv2dBackpropFilter(x as tf.Tensor4D, dy as tf.Tensor4D, info);
   });
+  registerComposedKernel('Conv2DBackpropInput', backendName, ({ dy, filter }, attrs) => {
+    assertNHWC(attrs, 'Conv2DBackpropInput');
+    const info = convInfoFor(attrs.inputShape as number[], filter.shape, attrs, false);
+    return conv2dBackpropInput(dy as tf.Tensor4D, filter as tf.Tensor4D, info);
+  });
   registerComposedKernel('DepthwiseConv2dNativeBackpropFilter', backendName, ({ x, dy }, attrs) => {
     const info = convInfoFor(x.shape, attrs.filterShape as number[], attrs, true);
     return depthwiseBackpropFilter(x as tf.Tensor4D, dy as tf.Tensor4D, info);
@@ -163,6 +254,12 @@ export function registerWasmTrainingKernels(backendName = 'wasm'): void {
   registerComposedKernel('DepthwiseConv2dNativeBackpropInput', backendName, ({ dy, filter }, attrs) => {
     const info = convInfoFor(attrs.inputShape as number[], filter.shape, attrs, true);
     return depthwiseBackpropInput(dy as tf.Tensor4D, filter as tf.Tensor4D, info);
+  });
+  registerComposedKernel('MaxPoolGrad', backendName, ({ dy, input }, attrs) => {
+    const size = pair(attrs.filterSize, 1);
+    const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], size, pair(attrs.strides, 1), 1,
+      attrs.pad as 'valid' | 'same' | number, attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined);
+    return maxPoolBackprop(dy as tf.Tensor4D, input as tf.Tensor4D, info);
   });
   registerComposedKernel('UnsortedSegmentSum', backendName, ({ x, segmentIds }, attrs) =>
     unsortedSegmentSum(x, segmentIds, attrs.numSegments as number));

@@ -1,0 +1,4 @@
+/** Data sets: real MNIST digits and the synthetic generators (deterministic by seed). */
+export * from './shapes';
+export * from './mnist';
+export * from './tensors';

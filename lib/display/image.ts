@@ -1,0 +1,183 @@
+/**
+ * Pictures from tensors: PNG encoding through @napi-rs/canvas (prebuilt Skia from npm; node-canvas
+ * would need system cairo and a download), image grids with captions, heatmap overlays.
+ *
+ * An "image" here is a tensor [H, W], [H, W, 1], [H, W, 3] or [1, H, W, C], or a plain
+ * `RawImage`. Float values are shown over [0, 1] unless `range` says otherwise ('auto' stretches
+ * min..max). Nothing here keeps tensors: inputs are read, never disposed.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createCanvas, SKRSContext2D } from '@napi-rs/canvas';
+import { applyColormap, ColormapName } from './colormap';
+import { display } from './kernel';
+
+export interface RawImage {
+  height: number;
+  width: number;
+  /** 1 (grey) or 3 (RGB). */
+  channels: number;
+  /** height*width*channels, HWC. */
+  data: ArrayLike<number>;
+}
+
+export type ImageLike = tf.Tensor | RawImage;
+export type Range = [number, number] | 'auto';
+
+/** Reads an image-like value into a RawImage (no tensors kept). */
+export function toRawImage(image: ImageLike): RawImage {
+  if (!(image instanceof tf.Tensor)) return image;
+  let shape = image.shape;
+  if (shape.length === 4) {
+    if (shape[0] !== 1) throw new Error(`toRawImage: expected one image, got batch of ${shape[0]}`);
+    shape = shape.slice(1);
+  }
+  if (shape.length === 2) shape = [...shape, 1];
+  if (shape.length !== 3 || (shape[2] !== 1 && shape[2] !== 3)) throw new Error(`toRawImage: cannot show a tensor of shape [${image.shape}]`);
+  return { height: shape[0], width: shape[1], channels: shape[2], data: image.dataSync() };
+}
+
+/** RGBA bytes of an image, values mapped from `range` to 0..255. */
+export function toRgba(image: RawImage, range: Range = [0, 1]): Uint8ClampedArray {
+  const { height, width, channels, data } = image;
+  let [lo, hi] = range === 'auto' ? [Infinity, -Infinity] : range;
+  if (range === 'auto') {
+    for (let i = 0; i < data.length; i++) { lo = Math.min(lo, data[i]); hi = Math.max(hi, data[i]); }
+  }
+  const scale = hi > lo ? 255 / (hi - lo) : 0;
+  const out = new Uint8ClampedArray(height * width * 4);
+  for (let p = 0; p < height * width; p++) {
+    for (let c = 0; c < 3; c++) out[p * 4 + c] = (data[p * channels + (channels === 1 ? 0 : c)] - lo) * scale;
+    out[p * 4 + 3] = 255;
+  }
+  return out;
+}
+
+function drawImage(ctx: SKRSContext2D, image: RawImage, x: number, y: number, scale: number, range: Range): void {
+  const rgba = toRgba(image, range);
+  const src = createCanvas(image.width, image.height);
+  const sctx = src.getContext('2d');
+  const imageData = sctx.createImageData(image.width, image.height);
+  imageData.data.set(rgba);
+  sctx.putImageData(imageData, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(src, x, y, image.width * scale, image.height * scale);
+}
+
+export interface PngOptions {
+  /** Integer upscaling with nearest-neighbour pixels (default: to about 128 px wide). */
+  scale?: number;
+  range?: Range;
+}
+
+function defaultScale(width: number): number {
+  return Math.max(1, Math.round(128 / width));
+}
+
+/** One image as PNG bytes. */
+export function toPng(image: ImageLike, options: PngOptions = {}): Buffer {
+  const raw = toRawImage(image);
+  const scale = options.scale ?? defaultScale(raw.width);
+  const canvas = createCanvas(raw.width * scale, raw.height * scale);
+  drawImage(canvas.getContext('2d'), raw, 0, 0, scale, options.range ?? [0, 1]);
+  return canvas.toBuffer('image/png');
+}
+
+export interface GridOptions extends PngOptions {
+  /** Columns (default: up to 8). */
+  columns?: number;
+  /** One caption under each image. */
+  captions?: string[];
+  /** A title above the grid. */
+  title?: string;
+  /** Per-image range (e.g. 'auto' for filters); overrides `range`. */
+  ranges?: Range[];
+}
+
+/** A grid of images with captions, as PNG bytes. Images may differ in size; cells fit the largest. */
+export function imageGrid(images: ImageLike[], options: GridOptions = {}): Buffer {
+  if (images.length === 0) throw new Error('imageGrid: no images');
+  const raws = images.map(toRawImage);
+  const maxW = Math.max(...raws.map((r) => r.width));
+  const maxH = Math.max(...raws.map((r) => r.height));
+  const scale = options.scale ?? Math.max(1, Math.round(defaultScale(maxW) / (raws.length > 16 ? 2 : 1)));
+  const columns = options.columns ?? Math.min(8, raws.length);
+  const rows = Math.ceil(raws.length / columns);
+  const pad = 4;
+  const captionH = options.captions ? 14 : 0;
+  const titleH = options.title ? 20 : 0;
+  const cellW = Math.max(maxW * scale, options.captions ? 40 : 0);
+  const cellH = maxH * scale + captionH;
+  const canvas = createCanvas(columns * (cellW + pad) + pad, titleH + rows * (cellH + pad) + pad);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = '#000000';
+  if (options.title) {
+    ctx.font = 'bold 13px "DejaVu Sans", sans-serif';
+    ctx.fillText(options.title, pad, 15);
+  }
+  ctx.font = '11px "DejaVu Sans", sans-serif';
+  raws.forEach((raw, i) => {
+    const x = pad + (i % columns) * (cellW + pad);
+    const y = titleH + pad + Math.floor(i / columns) * (cellH + pad);
+    drawImage(ctx, raw, x + (cellW - raw.width * scale) / 2, y, scale, options.ranges?.[i] ?? options.range ?? [0, 1]);
+    const caption = options.captions?.[i];
+    if (caption) {
+      ctx.fillStyle = '#000000';
+      const text = caption.length > 24 ? caption.slice(0, 23) + '…' : caption;
+      ctx.fillText(text, x, y + maxH * scale + 11, cellW);
+    }
+  });
+  return canvas.toBuffer('image/png');
+}
+
+/** A heatmap (values [H, W], shown over `range`) coloured by a colormap, as a RawImage. */
+export function colorize(heatmap: ImageLike, colormapName: ColormapName = 'jet', range: Range = 'auto'): RawImage {
+  const raw = toRawImage(heatmap);
+  let [lo, hi] = range === 'auto' ? [Infinity, -Infinity] : range;
+  const values = new Float32Array(raw.height * raw.width);
+  for (let i = 0; i < values.length; i++) values[i] = raw.data[i * raw.channels];
+  if (range === 'auto') for (const v of values) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  const span = hi > lo ? hi - lo : 1;
+  for (let i = 0; i < values.length; i++) values[i] = (values[i] - lo) / span;
+  return { height: raw.height, width: raw.width, channels: 3, data: applyColormap(values, colormapName) };
+}
+
+/**
+ * A heatmap over an image: out = (1 - alpha) * image + alpha * colormap(heatmap). The heatmap is
+ * resized bilinearly to the image if needed. Image values in [0, 1].
+ */
+export function overlayHeatmap(image: ImageLike, heatmap: ImageLike, options: { alpha?: number; colormap?: ColormapName; range?: Range } = {}): RawImage {
+  const base = toRawImage(image);
+  let heat = toRawImage(heatmap);
+  if (heat.height !== base.height || heat.width !== base.width) {
+    const resized = tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(Float32Array.from(heat.data), [heat.height, heat.width, heat.channels]), [base.height, base.width], false, true));
+    heat = toRawImage(resized);
+    resized.dispose();
+  }
+  const colored = colorize(heat, options.colormap ?? 'jet', options.range ?? 'auto');
+  const alpha = options.alpha ?? 0.5;
+  const data = new Float32Array(base.height * base.width * 3);
+  for (let p = 0; p < base.height * base.width; p++) {
+    for (let c = 0; c < 3; c++) {
+      const v = base.data[p * base.channels + (base.channels === 1 ? 0 : c)];
+      data[p * 3 + c] = (1 - alpha) * v + alpha * colored.data[p * 3 + c];
+    }
+  }
+  return { height: base.height, width: base.width, channels: 3, data };
+}
+
+/** Shows PNG bytes in the notebook (or writes them outside one; see display/kernel.ts). */
+export function showPng(png: Buffer): void {
+  display({ 'image/png': png });
+}
+
+/** Shows one image. */
+export function showImage(image: ImageLike, options: PngOptions = {}): void {
+  showPng(toPng(image, options));
+}
+
+/** Shows a grid of images with captions. */
+export function showGrid(images: ImageLike[], options: GridOptions = {}): void {
+  showPng(imageGrid(images, options));
+}

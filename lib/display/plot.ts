@@ -1,0 +1,199 @@
+/**
+ * Interactive charts with plotly.js (the plotly.js-dist package, loaded from node_modules: never a
+ * CDN, so plots work offline). Each chart is shown as a MIME bundle: text/html that draws it with
+ * Plotly in the browser, plus an image/png rendering of the same data (drawn with canvas) for
+ * readers that do not run JavaScript — headless runs, tests, untrusted notebooks.
+ *
+ * The library is inlined once per kernel process, guarded against the classic notebook's
+ * require.js (which would otherwise capture plotly's UMD `define` and leave `window.Plotly` unset).
+ */
+import * as fs from 'fs';
+import { createCanvas } from '@napi-rs/canvas';
+import { display, newDisplay, DisplayHandle, MimeBundle } from './kernel';
+import { colormap } from './colormap';
+
+export interface Trace {
+  type?: 'scatter' | 'heatmap';
+  mode?: 'lines' | 'markers' | 'lines+markers';
+  name?: string;
+  x?: number[];
+  y?: number[];
+  z?: number[][];
+  text?: string[];
+  /** Extra plotly trace fields (marker, colorscale, ...), passed through. */
+  [key: string]: unknown;
+}
+
+export interface Figure {
+  data: Trace[];
+  layout?: { title?: string; xaxis?: { title?: string }; yaxis?: { title?: string }; width?: number; height?: number; [key: string]: unknown };
+}
+
+let libraryShown = false;
+let plotCounter = 0;
+
+function plotlySource(): string {
+  return fs.readFileSync(require.resolve('plotly.js-dist'), 'utf8');
+}
+
+/** HTML that loads plotly.js (once) and draws `figure` into a new div. */
+export function figureHtml(figure: Figure, options: { includeLibrary?: boolean } = {}): string {
+  const id = `cvkit-plot-${process.pid}-${++plotCounter}-${Date.now().toString(36)}`;
+  const height = figure.layout?.height ?? 360;
+  const layout = { margin: { l: 50, r: 20, t: figure.layout?.title ? 40 : 20, b: 40 }, ...figure.layout, title: figure.layout?.title ? { text: figure.layout.title } : undefined };
+  const library = options.includeLibrary
+    ? `<script>(function(){var d=window.define;window.define=undefined;try{\n${plotlySource()}\n}finally{window.define=d;}})();</script>`
+    : '';
+  const json = JSON.stringify({ data: figure.data, layout }).replace(/</g, '\\u003c');
+  return `${library}<div id="${id}" class="cvkit-plot" style="width:100%;max-width:${figure.layout?.width ?? 720}px;height:${height}px"></div>` +
+    `<script>(function(){var f=${json};function draw(){window.Plotly.newPlot("${id}",f.data,f.layout,{responsive:true,displaylogo:false});}` +
+    `if(window.Plotly){draw();}else{var n=0,t=setInterval(function(){if(window.Plotly||++n>100){clearInterval(t);if(window.Plotly)draw();}},50);}})();</script>`;
+}
+
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const step0 = (hi - lo) / count;
+  const mag = Math.pow(10, Math.floor(Math.log10(step0)));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0) ?? step0;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-12; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+/** A static PNG of the figure (line/marker traces or one heatmap), for non-JavaScript readers. */
+export function figurePng(figure: Figure): Buffer {
+  const width = figure.layout?.width ?? 640;
+  const height = figure.layout?.height ?? 360;
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  const m = { l: 60, r: 130, t: figure.layout?.title ? 30 : 12, b: 40 };
+  const pw = width - m.l - m.r;
+  const ph = height - m.t - m.b;
+  ctx.fillStyle = '#000';
+  ctx.font = 'bold 13px "DejaVu Sans", sans-serif';
+  if (figure.layout?.title) ctx.fillText(String(figure.layout.title), m.l, 18);
+  ctx.font = '11px "DejaVu Sans", sans-serif';
+  const heat = figure.data.find((t) => t.type === 'heatmap' && t.z);
+  if (heat && heat.z) {
+    const z = heat.z;
+    const rows = z.length;
+    const cols = z[0]?.length ?? 0;
+    const flat = z.flat();
+    const lo = Math.min(...flat);
+    const hi = Math.max(...flat);
+    const cw = pw / Math.max(cols, 1);
+    const chh = ph / Math.max(rows, 1);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const [R, G, B] = colormap('viridis', hi > lo ? (z[r][c] - lo) / (hi - lo) : 0.5);
+        ctx.fillStyle = `rgb(${Math.round(R * 255)},${Math.round(G * 255)},${Math.round(B * 255)})`;
+        ctx.fillRect(m.l + c * cw, m.t + r * chh, Math.ceil(cw), Math.ceil(chh));
+        if (rows * cols <= 144) {
+          ctx.fillStyle = (R + G + B) / 3 > 0.5 ? '#000' : '#fff';
+          ctx.fillText(String(Number(z[r][c].toPrecision(3))), m.l + c * cw + 3, m.t + r * chh + chh / 2 + 4);
+        }
+      }
+    }
+    ctx.fillStyle = '#000';
+    const xl = (heat.x as unknown[] | undefined) ?? Array.from({ length: cols }, (_, i) => i);
+    const yl = (heat.y as unknown[] | undefined) ?? Array.from({ length: rows }, (_, i) => i);
+    xl.forEach((label, c) => ctx.fillText(String(label).slice(0, 8), m.l + c * cw + 2, m.t + ph + 14));
+    yl.forEach((label, r) => ctx.fillText(String(label).slice(0, 8), 4, m.t + r * chh + chh / 2 + 4));
+  } else {
+    const traces = figure.data.filter((t) => t.y && t.y.length > 0);
+    const xs = traces.flatMap((t) => t.x ?? t.y!.map((_, i) => i));
+    const ys = traces.flatMap((t) => t.y!).filter((v) => Number.isFinite(v));
+    const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+    let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+    if (y0 === y1) { y0 -= 1; y1 += 1; }
+    const X = (v: number) => m.l + (x1 > x0 ? ((v - x0) / (x1 - x0)) * pw : pw / 2);
+    const Y = (v: number) => m.t + ph - ((v - y0) / (y1 - y0)) * ph;
+    ctx.strokeStyle = '#ccc';
+    ctx.lineWidth = 1;
+    for (const t of niceTicks(y0, y1)) {
+      ctx.beginPath(); ctx.moveTo(m.l, Y(t)); ctx.lineTo(m.l + pw, Y(t)); ctx.stroke();
+      ctx.fillText(String(t), 4, Y(t) + 4);
+    }
+    for (const t of niceTicks(x0, x1)) ctx.fillText(String(t), X(t) - 8, m.t + ph + 14);
+    traces.forEach((t, k) => {
+      const color = (t.marker as { color?: unknown } | undefined)?.color;
+      const base = PALETTE[k % PALETTE.length];
+      const px = t.x ?? t.y!.map((_, i) => i);
+      const mode = t.mode ?? 'lines';
+      ctx.strokeStyle = base;
+      ctx.lineWidth = 2;
+      if (mode.includes('lines')) {
+        ctx.beginPath();
+        px.forEach((x, i) => (i === 0 ? ctx.moveTo(X(x), Y(t.y![i])) : ctx.lineTo(X(x), Y(t.y![i]))));
+        ctx.stroke();
+      }
+      if (mode.includes('markers')) {
+        px.forEach((x, i) => {
+          ctx.fillStyle = Array.isArray(color) ? PALETTE[Number(color[i]) % PALETTE.length] : typeof color === 'string' ? color : base;
+          ctx.beginPath(); ctx.arc(X(x), Y(t.y![i]), 2.5, 0, 2 * Math.PI); ctx.fill();
+        });
+      }
+      ctx.fillStyle = base;
+      ctx.fillRect(width - m.r + 10, m.t + 8 + k * 16, 12, 3);
+      ctx.fillStyle = '#000';
+      if (t.name) ctx.fillText(String(t.name).slice(0, 16), width - m.r + 26, m.t + 12 + k * 16);
+    });
+  }
+  ctx.fillStyle = '#000';
+  if (figure.layout?.xaxis?.title) ctx.fillText(String(figure.layout.xaxis.title), m.l + pw / 2 - 20, height - 6);
+  if (figure.layout?.yaxis?.title) {
+    ctx.save(); ctx.translate(12, m.t + ph / 2 + 20); ctx.rotate(-Math.PI / 2); ctx.fillText(String(figure.layout.yaxis.title), 0, 0); ctx.restore();
+  }
+  return canvas.toBuffer('image/png');
+}
+
+function bundle(figure: Figure): MimeBundle {
+  const includeLibrary = !libraryShown;
+  libraryShown = true;
+  return { 'text/html': figureHtml(figure, { includeLibrary }), 'image/png': figurePng(figure), 'text/plain': `<plotly figure: ${figure.layout?.title ?? `${figure.data.length} trace(s)`}>` };
+}
+
+/** Shows a plotly figure (HTML + PNG fallback). */
+export function showPlot(figure: Figure): void {
+  display(bundle(figure));
+}
+
+/** A chart that can be redrawn in place, e.g. a training curve updated every epoch. */
+export class LivePlot {
+  private readonly handle: DisplayHandle = newDisplay();
+  private first = true;
+  /** Draws (first call) or replaces (later calls) the chart. */
+  update(figure: Figure): void {
+    // The library must be on the page before the first draw; later updates reuse it.
+    const b = bundle(figure);
+    if (!this.first) b['text/html'] = figureHtml(figure);
+    this.first = false;
+    this.handle.update(b);
+  }
+}
+
+/** Line chart: one trace per series. */
+export function lineChart(series: { name: string; x?: number[]; y: number[] }[], layout: Figure['layout'] = {}): Figure {
+  return { data: series.map((s) => ({ type: 'scatter', mode: 'lines+markers', name: s.name, x: s.x ?? s.y.map((_, i) => i + 1), y: s.y })), layout };
+}
+
+/** Scatter plot of 2-D points coloured by group (e.g. an embedding coloured by class). */
+export function scatterChart(points: [number, number][], groups: number[], groupNames: string[], layout: Figure['layout'] = {}, hoverText?: string[]): Figure {
+  const data: Trace[] = groupNames.map((name, g) => {
+    const idx = groups.map((v, i) => (v === g ? i : -1)).filter((i) => i >= 0);
+    return { type: 'scatter', mode: 'markers', name, x: idx.map((i) => points[i][0]), y: idx.map((i) => points[i][1]), text: hoverText ? idx.map((i) => hoverText[i]) : undefined, marker: { size: 5, color: PALETTE[g % PALETTE.length] } };
+  });
+  return { data, layout };
+}
+
+/** Heatmap chart of a matrix (e.g. a confusion matrix), rows top to bottom. */
+export function heatmapChart(z: number[][], xLabels: string[], yLabels: string[], layout: Figure['layout'] = {}): Figure {
+  return {
+    data: [{ type: 'heatmap', z, x: xLabels as unknown as number[], y: yLabels as unknown as number[], colorscale: 'Viridis', texttemplate: '%{z}', hoverongaps: false }],
+    layout: { ...layout, yaxis: { ...(layout?.yaxis ?? {}), autorange: 'reversed' } as { title?: string } },
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * The course kit's library. Notebooks import it from the compiled output, e.g.
+ *   import { runtime, display, datasets } from "../dist/lib";
+ * One namespace per layer (see docs in each folder); the TensorFlow.js namespace is `tf`.
+ */
+import * as tf from '@tensorflow/tfjs';
+export { tf };
+export * as runtime from './runtime';
+export * as display from './display';
+export * as nn from './nn';
+export * as train from './train';
+export * as notebook from './notebook';
+export * as datasets from '../datasets';

@@ -1,0 +1,2 @@
+/** Models. */
+export * from './vgg';

@@ -1,0 +1,202 @@
+/**
+ * Training and evaluating an image classifier that outputs raw logits: one loop with progress,
+ * validation metrics, early stopping, a time budget, best-weights restore and checkpoints.
+ * The loop is written out (rather than model.fit) so that lessons can show each step:
+ * forward, softmax cross-entropy, gradients, optimiser update.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Progress } from '../display/progress';
+import { Random } from '../runtime/random';
+import { saveModel } from '../runtime/modelIO';
+import { accuracy } from './metrics';
+
+export interface ClassifierData {
+  /** [N, H, W, C] float32. */
+  x: tf.Tensor4D;
+  /** [N] int32 class indices. */
+  y: tf.Tensor1D;
+}
+
+export interface EpochLog {
+  epoch: number;
+  /** Mean training loss over the epoch's batches. */
+  loss: number;
+  /** Training accuracy over the epoch's batches (measured in training mode). */
+  accuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  /** Seconds since training started, at the end of this epoch. */
+  seconds: number;
+  steps: number;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize?: number;
+  /** Adam learning rate (default 1e-3); ignored when `optimizer` is given. */
+  learningRate?: number;
+  /**
+   * 'cosine': the learning rate falls from `learningRate` to 0 along a half cosine over the run
+   * (its length is the time budget when one is set, else epochs x steps). Default 'constant'.
+   */
+  schedule?: 'constant' | 'cosine';
+  optimizer?: tf.Optimizer;
+  validation?: ClassifierData;
+  /** Stop when validation accuracy has not improved by minDelta for `patience` epochs. */
+  earlyStopping?: { patience: number; minDelta?: number };
+  /** Stop as soon as validation accuracy reaches this. */
+  targetAccuracy?: number;
+  /** Stop (after the current batch) when training has run this long. */
+  timeBudgetSeconds?: number;
+  /** With validation: put back the weights of the best epoch at the end (default true). */
+  restoreBest?: boolean;
+  /** Save the best model here (model.json + weights.bin) whenever validation improves. */
+  checkpointDir?: string;
+  /** Seed for the batch order (default 0). */
+  seed?: number;
+  /** Draw a progress bar (default true). */
+  progress?: boolean;
+  /** Called after every epoch, e.g. to update a live plot. */
+  onEpochEnd?: (log: EpochLog, history: EpochLog[]) => void | Promise<void>;
+}
+
+export interface TrainResult {
+  history: EpochLog[];
+  /** Index into history of the best validation accuracy (or the last epoch). */
+  bestEpoch: number;
+  stoppedBecause: 'epochs' | 'early-stopping' | 'time-budget' | 'target-accuracy';
+  seconds: number;
+  steps: number;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  /** argmax of the logits per example. */
+  predictions: Int32Array;
+}
+
+/** Mean softmax cross-entropy of raw logits [N, K] against integer labels [N]. */
+export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels.toInt(), logits.shape[1] as number), logits) as tf.Scalar);
+}
+
+/** Loss, accuracy and predictions over a whole dataset, in batches (inference mode). */
+export async function evaluateClassifier(model: tf.LayersModel, data: ClassifierData, batchSize = 256): Promise<Evaluation> {
+  const n = data.x.shape[0];
+  const predictions = new Int32Array(n);
+  let lossSum = 0;
+  for (let start = 0; start < n; start += batchSize) {
+    const size = Math.min(batchSize, n - start);
+    const [loss, pred] = tf.tidy(() => {
+      const xb = data.x.slice([start, 0, 0, 0], [size, -1, -1, -1]);
+      const yb = data.y.slice([start], [size]);
+      const logits = model.predict(xb) as tf.Tensor;
+      return [softmaxCrossEntropy(logits, yb).mul(size), logits.argMax(-1)];
+    });
+    lossSum += (await loss.data())[0];
+    predictions.set(await pred.data() as Int32Array, start);
+    tf.dispose([loss, pred]);
+  }
+  const labels = await data.y.data();
+  return { loss: lossSum / n, accuracy: accuracy(predictions, labels), predictions };
+}
+
+/** Trains `model` (raw-logit outputs) on `train`. See TrainOptions for the stopping rules. */
+export async function trainClassifier(model: tf.LayersModel, train: ClassifierData, options: TrainOptions): Promise<TrainResult> {
+  const batchSize = options.batchSize ?? 64;
+  const baseRate = options.learningRate ?? 1e-3;
+  const optimizer = options.optimizer ?? tf.train.adam(baseRate);
+  const ownsOptimizer = options.optimizer == null;
+  const n = train.x.shape[0];
+  const stepsPerEpoch = Math.ceil(n / batchSize);
+  const rng = new Random(options.seed ?? 0);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const history: EpochLog[] = [];
+  const restoreBest = options.restoreBest ?? true;
+  const start = Date.now();
+  const elapsed = () => (Date.now() - start) / 1000;
+  let best = -Infinity;
+  let bestEpoch = 0;
+  let bestWeights: tf.Tensor[] | null = null;
+  let sinceBest = 0;
+  let steps = 0;
+  let stoppedBecause: TrainResult['stoppedBecause'] = 'epochs';
+  const progress = new Progress(options.epochs * stepsPerEpoch, { enabled: options.progress ?? true });
+  const labels = await train.y.data();
+
+  try {
+    for (let epoch = 0; epoch < options.epochs && stoppedBecause === 'epochs'; epoch++) {
+      progress.setLabel(`epoch ${epoch + 1}/${options.epochs}`);
+      const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
+      let lossSum = 0;
+      let hits = 0;
+      let seen = 0;
+      for (let b = 0; b < stepsPerEpoch; b++) {
+        if (options.schedule === 'cosine' && ownsOptimizer) {
+          const fraction = options.timeBudgetSeconds != null
+            ? Math.min(1, elapsed() / options.timeBudgetSeconds)
+            : steps / (options.epochs * stepsPerEpoch);
+          (optimizer as unknown as { learningRate: number }).learningRate = baseRate * 0.5 * (1 + Math.cos(Math.PI * fraction));
+        }
+        const idx = order.slice(b * batchSize, (b + 1) * batchSize);
+        const idxTensor = tf.tensor1d(idx, 'int32');
+        const xb = tf.gather(train.x, idxTensor);
+        const yb = tf.gather(train.y, idxTensor);
+        let logits: tf.Tensor | null = null;
+        const loss = optimizer.minimize(() => {
+          const out = model.apply(xb, { training: true }) as tf.Tensor;
+          logits = tf.keep(out.argMax(-1));
+          return softmaxCrossEntropy(out, yb);
+        }, true, vars) as tf.Scalar;
+        const [lossValue] = await loss.data();
+        const pred = await (logits as unknown as tf.Tensor).data();
+        for (let i = 0; i < idx.length; i++) if (pred[i] === labels[idx[i]]) hits++;
+        tf.dispose([idxTensor, xb, yb, loss, logits as unknown as tf.Tensor]);
+        lossSum += lossValue * idx.length;
+        seen += idx.length;
+        steps++;
+        progress.tick(1, { loss: lossSum / seen, acc: hits / seen });
+        if (options.timeBudgetSeconds != null && elapsed() >= options.timeBudgetSeconds) {
+          stoppedBecause = 'time-budget';
+          break;
+        }
+      }
+      const log: EpochLog = { epoch, loss: lossSum / seen, accuracy: hits / seen, seconds: elapsed(), steps };
+      if (options.validation) {
+        const ev = await evaluateClassifier(model, options.validation);
+        log.valLoss = ev.loss;
+        log.valAccuracy = ev.accuracy;
+        log.seconds = elapsed();
+        if (ev.accuracy > best + (options.earlyStopping?.minDelta ?? 0)) {
+          best = ev.accuracy;
+          bestEpoch = epoch;
+          sinceBest = 0;
+          if (restoreBest) {
+            tf.dispose(bestWeights ?? []);
+            bestWeights = model.getWeights().map((w) => w.clone());
+          }
+          if (options.checkpointDir) await saveModel(model, options.checkpointDir);
+        } else {
+          sinceBest++;
+        }
+        progress.tick(0, { val_acc: ev.accuracy });
+        if (options.targetAccuracy != null && ev.accuracy >= options.targetAccuracy && stoppedBecause === 'epochs') stoppedBecause = 'target-accuracy';
+        if (options.earlyStopping && sinceBest >= options.earlyStopping.patience && stoppedBecause === 'epochs') stoppedBecause = 'early-stopping';
+      } else {
+        bestEpoch = epoch;
+        if (options.checkpointDir) await saveModel(model, options.checkpointDir);
+      }
+      history.push(log);
+      if (options.onEpochEnd) await options.onEpochEnd(log, history);
+    }
+  } finally {
+    progress.finish();
+    if (bestWeights) {
+      if (bestEpoch !== history.length - 1) model.setWeights(bestWeights);
+      tf.dispose(bestWeights);
+    }
+    if (ownsOptimizer) optimizer.dispose();
+  }
+  return { history, bestEpoch, stoppedBecause, seconds: elapsed(), steps };
+}

@@ -1,0 +1,3 @@
+/** Training loops and metrics. */
+export * from './classifier';
+export * from './metrics';
