@@ -31,3 +31,9 @@ export function imagesTensor(data: ImageDataset, start = 0, end = data.count): t
   const channels = per / (data.height * data.width);
   return tf.tensor4d(data.images.subarray(start * per, end * per), [end - start, data.height, data.width, channels]);
 }
+
+/** Image `i` of a dataset as a RawImage for the display helpers (a view, no copy). */
+export function imageAt(data: ImageDataset, i: number): { height: number; width: number; channels: number; data: Float32Array } {
+  const per = data.images.length / data.count;
+  return { height: data.height, width: data.width, channels: per / (data.height * data.width), data: data.images.subarray(i * per, (i + 1) * per) };
+}

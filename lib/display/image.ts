@@ -181,3 +181,46 @@ export function showImage(image: ImageLike, options: PngOptions = {}): void {
 export function showGrid(images: ImageLike[], options: GridOptions = {}): void {
   showPng(imageGrid(images, options));
 }
+
+export interface Annotations {
+  /** [x1, y1, x2, y2] in image pixels. */
+  boxes?: [number, number, number, number][];
+  /** A label drawn at each box's corner. */
+  labels?: string[];
+  /** Points [x, y] in image pixels, drawn as dots. */
+  points?: [number, number][];
+  /** CSS colours, one per box (default cycles a palette). */
+  colors?: string[];
+}
+
+const ANNOTATION_COLORS = ['#ff3b30', '#34c759', '#007aff', '#ffcc00', '#af52de', '#ff9500', '#5ac8fa'];
+
+/** An image with boxes, labels and points drawn over it, upscaled, as PNG bytes. */
+export function annotate(image: ImageLike, annotations: Annotations, options: PngOptions = {}): Buffer {
+  const raw = toRawImage(image);
+  const scale = options.scale ?? defaultScale(raw.width) * 2;
+  const canvas = createCanvas(raw.width * scale, raw.height * scale);
+  const ctx = canvas.getContext('2d');
+  drawImage(ctx, raw, 0, 0, scale, options.range ?? [0, 1]);
+  ctx.lineWidth = 2;
+  ctx.font = 'bold 11px "DejaVu Sans", sans-serif';
+  (annotations.boxes ?? []).forEach(([x1, y1, x2, y2], i) => {
+    const color = annotations.colors?.[i] ?? ANNOTATION_COLORS[i % ANNOTATION_COLORS.length];
+    ctx.strokeStyle = color;
+    ctx.strokeRect(x1 * scale, y1 * scale, (x2 - x1) * scale, (y2 - y1) * scale);
+    const label = annotations.labels?.[i];
+    if (label) {
+      ctx.fillStyle = color;
+      ctx.fillRect(x1 * scale, Math.max(0, y1 * scale - 13), ctx.measureText(label).width + 4, 13);
+      ctx.fillStyle = '#000';
+      ctx.fillText(label, x1 * scale + 2, Math.max(10, y1 * scale - 3));
+    }
+  });
+  for (const [x, y] of annotations.points ?? []) {
+    ctx.fillStyle = '#ffffff';
+    ctx.beginPath(); ctx.arc(x * scale, y * scale, 3.5, 0, 2 * Math.PI); ctx.fill();
+    ctx.fillStyle = '#ff2d55';
+    ctx.beginPath(); ctx.arc(x * scale, y * scale, 2.2, 0, 2 * Math.PI); ctx.fill();
+  }
+  return canvas.toBuffer('image/png');
+}

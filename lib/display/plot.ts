@@ -70,7 +70,7 @@ export function figurePng(figure: Figure): Buffer {
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
-  const m = { l: 60, r: 130, t: figure.layout?.title ? 30 : 12, b: 40 };
+  const m = { l: 60, r: 160, t: figure.layout?.title ? 30 : 12, b: 40 };
   const pw = width - m.l - m.r;
   const ph = height - m.t - m.b;
   ctx.fillStyle = '#000';
@@ -83,8 +83,8 @@ export function figurePng(figure: Figure): Buffer {
     const rows = z.length;
     const cols = z[0]?.length ?? 0;
     const flat = z.flat();
-    const lo = Math.min(...flat);
-    const hi = Math.max(...flat);
+    const lo = flat.reduce((a, b) => Math.min(a, b), Infinity);
+    const hi = flat.reduce((a, b) => Math.max(a, b), -Infinity);
     const cw = pw / Math.max(cols, 1);
     const chh = ph / Math.max(rows, 1);
     for (let r = 0; r < rows; r++) {
@@ -107,8 +107,9 @@ export function figurePng(figure: Figure): Buffer {
     const traces = figure.data.filter((t) => t.y && t.y.length > 0);
     const xs = traces.flatMap((t) => t.x ?? t.y!.map((_, i) => i));
     const ys = traces.flatMap((t) => t.y!).filter((v) => Number.isFinite(v));
-    const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-    let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+    const range = (v: number[]) => v.reduce(([lo, hi], x) => [Math.min(lo, x), Math.max(hi, x)], [Infinity, -Infinity]);
+    const [x0, x1] = range(xs);
+    let [y0, y1] = range(ys);
     if (y0 === y1) { y0 -= 1; y1 += 1; }
     const X = (v: number) => m.l + (x1 > x0 ? ((v - x0) / (x1 - x0)) * pw : pw / 2);
     const Y = (v: number) => m.t + ph - ((v - y0) / (y1 - y0)) * ph;
@@ -140,7 +141,7 @@ export function figurePng(figure: Figure): Buffer {
       ctx.fillStyle = base;
       ctx.fillRect(width - m.r + 10, m.t + 8 + k * 16, 12, 3);
       ctx.fillStyle = '#000';
-      if (t.name) ctx.fillText(String(t.name).slice(0, 16), width - m.r + 26, m.t + 12 + k * 16);
+      if (t.name) ctx.fillText(String(t.name).slice(0, 22), width - m.r + 26, m.t + 12 + k * 16);
     });
   }
   ctx.fillStyle = '#000';

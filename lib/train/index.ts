@@ -1,3 +1,4 @@
 /** Training loops and metrics. */
 export * from './classifier';
 export * from './metrics';
+export * from './shapesRecipe';

@@ -1,0 +1,172 @@
+/**
+ * `npm run bench`: training-step and inference times of the kit's classifiers (batch 64, 32x32x3)
+ * on every tfjs backend that starts here, beside the same networks in PyTorch when
+ * /usr/bin/python3 has torch (Debian's python3-torch), as ratios from one run.
+ *
+ * Medians of several timed steps after warm-up. PyTorch runs with the malloc settings from
+ * ARCHITECTURE.md and takes the best of 1 and 2 threads.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import { buildVggClassifier, VggOptions } from '../nn/vgg';
+import { softmaxCrossEntropy } from '../train/classifier';
+import { initRuntime, BackendChoice } from '../runtime/backend';
+import { registerWasmTrainingKernels } from '../runtime/wasmKernels';
+import { Random } from '../runtime/random';
+import { projectPath } from '../runtime/paths';
+
+export interface Workload {
+  name: string;
+  model: Omit<VggOptions, 'inputShape' | 'numClasses'>;
+  batch: number;
+}
+
+export const WORKLOADS: Workload[] = [
+  { name: 'shapes classifier', model: { filters: [12, 24, 48, 96], stemStride: 2, batchNorm: true }, batch: 64 },
+  { name: 'VGG-small (2 convs/block, 32-64-128)', model: { filters: [32, 64, 128], convsPerBlock: 2, batchNorm: true }, batch: 64 },
+];
+
+export interface Measurement {
+  workload: string;
+  backend: string;
+  kind: 'train step' | 'inference';
+  ms: number;
+  torchMs?: number;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timeIt(fn: () => void, warmup: number, runs: number): Promise<number> {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(times);
+}
+
+async function measureTfjs(workload: Workload, backend: string, quick: boolean): Promise<Measurement[]> {
+  await tf.setBackend(backend);
+  const model = buildVggClassifier({ inputShape: [32, 32, 3], numClasses: 10, ...workload.model, seed: 1 });
+  const rng = new Random(1);
+  const x = tf.tensor4d(Float32Array.from({ length: workload.batch * 32 * 32 * 3 }, () => rng.next()), [workload.batch, 32, 32, 3]);
+  const y = tf.tensor1d(Array.from({ length: workload.batch }, (_, i) => i % 10), 'int32');
+  const optimizer = tf.train.adam(1e-3);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const slow = backend === 'cpu';
+  const step = () => {
+    const loss = optimizer.minimize(() => softmaxCrossEntropy(model.apply(x, { training: true }) as tf.Tensor, y), true, vars)!;
+    loss.dataSync();
+    loss.dispose();
+  };
+  const infer = () => {
+    const out = model.predict(x) as tf.Tensor;
+    out.dataSync();
+    out.dispose();
+  };
+  const out: Measurement[] = [];
+  if (!(slow && quick)) out.push({ workload: workload.name, backend, kind: 'train step', ms: await timeIt(step, slow ? 0 : 2, slow ? 1 : quick ? 3 : 7) });
+  out.push({ workload: workload.name, backend, kind: 'inference', ms: await timeIt(infer, 1, slow ? 2 : quick ? 5 : 15) });
+  tf.dispose([x, y]);
+  optimizer.dispose();
+  model.dispose();
+  return out;
+}
+
+/** Why PyTorch cannot be measured here, or null when it can. */
+export function torchUnavailable(python = '/usr/bin/python3'): string | null {
+  if (!fs.existsSync(python)) return `${python} does not exist`;
+  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  if (r.status !== 0) return `${python} has no torch (apt-get install python3-torch)`;
+  return null;
+}
+
+function measureTorch(workload: Workload, quick: boolean): { train: number; infer: number; threads: number; version: string } {
+  const config = JSON.stringify({ ...workload.model, batch: workload.batch, classes: 10, steps: quick ? 3 : 7, quick });
+  let best: { train: number; infer: number; threads: number; version: string } | null = null;
+  for (const threads of [1, 2]) {
+    const r = spawnSync('/usr/bin/python3', [projectPath('scripts', 'bench_torch.py'), config, String(threads)], {
+      encoding: 'utf8',
+      env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '17179869184', OMP_NUM_THREADS: String(threads) },
+    });
+    if (r.status !== 0) throw new Error(`bench_torch.py failed: ${r.stderr}`);
+    const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { train_ms: number; infer_ms: number; version: string };
+    if (!best || m.train_ms < best.train) best = { train: m.train_ms, infer: best ? Math.min(best.infer, m.infer_ms) : m.infer_ms, threads, version: m.version };
+    else best.infer = Math.min(best.infer, m.infer_ms);
+  }
+  return best!;
+}
+
+export interface BenchReport {
+  machine: { cpus: string; cores: number; node: string; tfjs: string };
+  backends: { name: string; status: string }[];
+  measurements: Measurement[];
+  torch: string;
+}
+
+/** Runs the benchmark and returns the report (also printed as a table by `cvkit bench`). */
+export async function runBenchmark(options: { quick?: boolean; log?: (line: string) => void } = {}): Promise<BenchReport> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const quick = options.quick ?? false;
+  const info = await initRuntime({ quiet: true });
+  const backends: { name: string; status: string }[] = [];
+  const candidates: [BackendChoice, string][] = [['gpu', 'tensorflow'], ['node', 'tensorflow'], ['wasm', 'wasm'], ['cpu', 'cpu']];
+  const runnable: string[] = [];
+  for (const [choice, name] of candidates) {
+    const skipped = info.skipped.find((s) => s.startsWith(`${choice}:`));
+    if (choice === info.choice || (name !== 'tensorflow' && !skipped)) {
+      if (!runnable.includes(name)) runnable.push(name);
+      backends.push({ name: choice, status: 'measured' });
+    } else {
+      backends.push({ name: choice, status: skipped ? `not available (${skipped.slice(choice.length + 2)})` : 'not tried' });
+    }
+  }
+  if (runnable.includes('wasm')) registerWasmTrainingKernels('wasm');
+  const torchReason = torchUnavailable();
+  const torchVersion = torchReason ? '' : spawnSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim();
+  const measurements: Measurement[] = [];
+  for (const workload of WORKLOADS) {
+    let torch: ReturnType<typeof measureTorch> | null = null;
+    if (!torchReason) {
+      log(`measuring PyTorch: ${workload.name}`);
+      torch = measureTorch(workload, quick);
+    }
+    for (const backend of runnable) {
+      log(`measuring ${backend}: ${workload.name}`);
+      for (const m of await measureTfjs(workload, backend, quick)) {
+        if (torch) m.torchMs = m.kind === 'train step' ? torch.train : torch.infer;
+        measurements.push(m);
+      }
+    }
+  }
+  await tf.setBackend(info.backend);
+  return {
+    machine: { cpus: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, tfjs: tf.version.tfjs },
+    backends,
+    measurements,
+    torch: torchReason ? `skipped: ${torchReason}` : `PyTorch ${torchVersion} (best of 1 and 2 threads)`,
+  };
+}
+
+/** The report as a Markdown table. */
+export function formatReport(report: BenchReport): string {
+  const lines = [
+    `machine: ${report.machine.cpus}, ${report.machine.cores} cores, Node ${report.machine.node}, tfjs ${report.machine.tfjs}`,
+    `backends: ${report.backends.map((b) => `${b.name} ${b.status}`).join('; ')}`,
+    `reference: ${report.torch}`,
+    '',
+    '| workload (batch 64, 32x32x3) | backend | measure | tfjs ms | PyTorch ms | ratio |',
+    '|---|---|---|---:|---:|---:|',
+  ];
+  for (const m of report.measurements) {
+    lines.push(`| ${m.workload} | ${m.backend} | ${m.kind} | ${m.ms.toFixed(1)} | ${m.torchMs != null ? m.torchMs.toFixed(1) : '-'} | ${m.torchMs != null ? (m.ms / m.torchMs).toFixed(1) + 'x' : '-'} |`);
+  }
+  return lines.join('\n');
+}

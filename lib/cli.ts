@@ -1,0 +1,175 @@
+/**
+ * The kit's command line (`cvkit`, or `node bin/cvkit.js`):
+ *   run <notebook.ipynb...>   execute notebooks headless through tslab; writes outputs
+ *   lessons                   run every lesson notebook into out/notebooks/
+ *   train-shapes              train the shapes classifier and save its weights
+ *   bench                     training/inference timings vs PyTorch
+ *   backend                   print which tfjs backend starts here
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { executeNotebook } from './notebook/runner';
+import { NotebookFormatError } from './notebook/nbformat';
+import { projectPath } from './runtime/paths';
+
+const USAGE = `usage: cvkit <command> [options]
+
+commands:
+  run <notebook.ipynb...> [--quick] [--out DIR | --inplace] [--cell-timeout SECONDS]
+        Execute notebooks headless with the tslab TypeScript kernel. Outputs go to DIR
+        (default out/notebooks) unless --inplace. Stops at the first failing cell and
+        exits 1, naming the cell.
+  lessons [--quick] [--out DIR]
+        Run every notebook in notebooks/ (the full lessons; --quick for the small versions).
+  train-shapes [--out DIR] [--budget SECONDS] [--quick]
+        Train the shapes classifier (60 s budget) and save model.json + weights.bin
+        (default datasets/weights/shapes-classifier).
+  bench [--quick] [--json FILE]
+        Time the classifiers' training step and inference on each backend, beside PyTorch.
+  backend
+        Print the tfjs backend this machine uses (CVKIT_BACKEND=gpu|node|wasm|cpu forces one).
+
+environment: CVKIT_BACKEND, CVKIT_QUICK=1, CVKIT_CELL_TIMEOUT (seconds), CVKIT_PROGRESS=0`;
+
+export class UsageError extends Error {}
+
+interface Parsed { positional: string[]; flags: Record<string, string | true> }
+
+function parse(args: string[], valued: string[]): Parsed {
+  const positional: string[] = [];
+  const flags: Record<string, string | true> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith('--')) {
+      const [key, inline] = a.slice(2).split('=', 2);
+      if (valued.includes(key)) {
+        const value = inline ?? args[++i];
+        if (value == null) throw new UsageError(`--${key} needs a value`);
+        flags[key] = value;
+      } else {
+        if (inline != null) throw new UsageError(`--${key} takes no value`);
+        flags[key] = true;
+      }
+    } else {
+      positional.push(a);
+    }
+  }
+  return { positional, flags };
+}
+
+function checkFlags(parsed: Parsed, allowed: string[]): void {
+  for (const key of Object.keys(parsed.flags)) if (!allowed.includes(key)) throw new UsageError(`unknown option --${key}`);
+}
+
+function positiveNumber(value: string | true | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0)) throw new UsageError(`--${name} must be a positive number, got ${String(value)}`);
+  return n;
+}
+
+async function runNotebooks(files: string[], flags: Parsed['flags']): Promise<number> {
+  if (files.length === 0) throw new UsageError('run: name at least one .ipynb file');
+  const outDir = typeof flags.out === 'string' ? flags.out : projectPath('out', 'notebooks');
+  const timeout = positiveNumber(flags['cell-timeout'], 'cell-timeout');
+  const env: Record<string, string> = {};
+  if (flags.quick) env.CVKIT_QUICK = '1';
+  let failures = 0;
+  for (const file of files) {
+    if (!fs.existsSync(file)) {
+      console.error(`cvkit run: ${file}: no such file`);
+      failures++;
+      continue;
+    }
+    const output = flags.inplace ? file : path.join(outDir, path.basename(file));
+    console.log(`▶ ${file}${flags.quick ? ' (quick)' : ''}`);
+    try {
+      const result = await executeNotebook(file, {
+        outputPath: output,
+        env,
+        cellTimeoutSeconds: timeout,
+        onCell: (e) => { if (e.phase === 'end') console.log(`  In [${e.executionCount}] (cell ${e.index}) ${e.ok ? 'ok' : 'FAILED'} ${e.seconds!.toFixed(1)} s`); },
+      });
+      if (result.ok) {
+        console.log(`✓ ${file}: ${result.seconds.toFixed(1)} s, written to ${output}`);
+      } else {
+        failures++;
+        const f = result.failure!;
+        console.error(`✗ ${file}: cell ${f.index} (In [${f.executionCount}]) failed${f.timedOut ? ' (time limit)' : ''}:\n${f.message.split('\n').map((l) => '    ' + l).join('\n')}\n  partial outputs written to ${output}`);
+      }
+    } catch (err) {
+      failures++;
+      console.error(`✗ ${file}: ${err instanceof NotebookFormatError ? err.message : (err as Error).stack ?? String(err)}`);
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      case 'run': {
+        const p = parse(rest, ['out', 'cell-timeout']);
+        checkFlags(p, ['out', 'cell-timeout', 'quick', 'inplace']);
+        return await runNotebooks(p.positional, p.flags);
+      }
+      case 'lessons': {
+        const p = parse(rest, ['out', 'cell-timeout']);
+        checkFlags(p, ['out', 'cell-timeout', 'quick']);
+        if (p.positional.length) throw new UsageError('lessons takes no file names (use run)');
+        const dir = projectPath('notebooks');
+        const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort().map((f) => path.join(dir, f));
+        return await runNotebooks(files, p.flags);
+      }
+      case 'train-shapes': {
+        const p = parse(rest, ['out', 'budget']);
+        checkFlags(p, ['out', 'budget', 'quick']);
+        const { trainShapesClassifier } = await import('./train/shapesRecipe');
+        const { initRuntime } = await import('./runtime/backend');
+        const { saveModel } = await import('./runtime/modelIO');
+        await initRuntime();
+        const out = typeof p.flags.out === 'string' ? p.flags.out : projectPath('datasets', 'weights', 'shapes-classifier');
+        const run = await trainShapesClassifier({ quick: !!p.flags.quick, timeBudgetSeconds: positiveNumber(p.flags.budget, 'budget') });
+        const last = run.result.history[run.result.history.length - 1];
+        console.log(`trained ${run.result.steps} steps in ${run.result.seconds.toFixed(1)} s (${run.result.stoppedBecause}); ` +
+          `validation accuracy ${(100 * (last?.valAccuracy ?? 0)).toFixed(1)}%, test accuracy ${(100 * run.test.accuracy).toFixed(1)}% on ${run.data.test.count} images`);
+        run.model.setUserDefinedMetadata({ classNames: [...run.data.train.classNames], testAccuracy: run.test.accuracy, trainedSeconds: run.result.seconds, recipe: 'lib/train/shapesRecipe.ts' });
+        await saveModel(run.model, out);
+        console.log(`saved to ${out}`);
+        run.dispose();
+        return 0;
+      }
+      case 'bench': {
+        const p = parse(rest, ['json']);
+        checkFlags(p, ['json', 'quick']);
+        const { runBenchmark, formatReport } = await import('./bench/benchmark');
+        const report = await runBenchmark({ quick: !!p.flags.quick });
+        console.log('\n' + formatReport(report));
+        if (typeof p.flags.json === 'string') fs.writeFileSync(p.flags.json, JSON.stringify(report, null, 2));
+        return 0;
+      }
+      case 'backend': {
+        const { initRuntime } = await import('./runtime/backend');
+        const info = await initRuntime({ quiet: true });
+        console.log(`${info.choice} (${info.detail})`);
+        for (const s of info.skipped) console.log(`  skipped ${s}`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`cvkit: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+}
