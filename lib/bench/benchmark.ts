@@ -139,6 +139,8 @@ export async function runBenchmark(options: { quick?: boolean; log?: (line: stri
       torch = measureTorch(workload, quick);
     }
     for (const backend of runnable) {
+      // The pure-JS cpu backend needs minutes per VGG-small step: it is measured on the first workload only.
+      if (backend === 'cpu' && workload !== WORKLOADS[0]) continue;
       log(`measuring ${backend}: ${workload.name}`);
       for (const m of await measureTfjs(workload, backend, quick)) {
         if (torch) m.torchMs = m.kind === 'train step' ? torch.train : torch.infer;
