@@ -23,4 +23,13 @@ test.each(notebooks)('%s runs to the end in quick mode and shows pictures', asyn
   const outputs = result.notebook.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []));
   expect(outputs.some((o) => o.output_type === 'display_data' && 'image/png' in o.data)).toBe(true);
   expect(outputs.some((o) => o.output_type === 'error')).toBe(false);
+  // Charts: plotly.js is on the page (once, offline) before the first chart that needs it.
+  const html = outputs.map((o) => (o.output_type === 'display_data' ? String(o.data['text/html'] ?? '') : ''));
+  const firstChart = html.findIndex((h) => h.includes('Plotly.newPlot'));
+  if (firstChart >= 0) {
+    const library = html.findIndex((h) => h.includes('window.define=undefined'));
+    expect(library).toBeGreaterThanOrEqual(0);
+    expect(library).toBeLessThan(firstChart);
+    expect(html.filter((h) => h.includes('window.define=undefined'))).toHaveLength(1);
+  }
 }, 600000);

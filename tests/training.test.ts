@@ -58,3 +58,27 @@ test('early stopping and the time budget end training and say why', async () => 
   tf.dispose([data.x, data.y]);
   model.dispose();
 });
+
+test('data-parallel training: two threads take the same step as one thread on the whole batch (no batch norm)', async () => {
+  const data = toTensors(generateShapes({ count: 24, seed: 4 }));
+  const weightsAfterOneStep = async (threads: number) => {
+    const model = buildVggClassifier({ inputShape: [32, 32, 3], numClasses: 5, filters: [4, 8], batchNorm: false, seed: 3 });
+    const result = await trainClassifier(model, data, { epochs: 1, batchSize: 24, learningRate: 1e-2, threads, progress: false });
+    expect(result.threads).toBe(threads);
+    const w = model.getWeights().map((t) => Array.from(t.dataSync()));
+    model.dispose();
+    return w;
+  };
+  const one = await weightsAfterOneStep(1);
+  const two = await weightsAfterOneStep(2);
+  const start = buildVggClassifier({ inputShape: [32, 32, 3], numClasses: 5, filters: [4, 8], batchNorm: false, seed: 3 });
+  const initial = start.getWeights().map((t) => Array.from(t.dataSync()));
+  start.dispose();
+  let moved = 0;
+  one.forEach((w, i) => w.forEach((v, k) => {
+    expect(Math.abs(two[i][k] - v)).toBeLessThan(1e-4);
+    if (Math.abs(v - initial[i][k]) > 1e-3) moved++;
+  }));
+  expect(moved).toBeGreaterThan(100);
+  tf.dispose([data.x, data.y]);
+});

@@ -4,8 +4,9 @@
  * Plotly in the browser, plus an image/png rendering of the same data (drawn with canvas) for
  * readers that do not run JavaScript — headless runs, tests, untrusted notebooks.
  *
- * The library is inlined once per kernel process, guarded against the classic notebook's
- * require.js (which would otherwise capture plotly's UMD `define` and leave `window.Plotly` unset).
+ * The library is inlined once per kernel process (ensurePlotlyLoaded), guarded against the classic
+ * notebook's require.js (which would otherwise capture plotly's UMD `define` and leave
+ * `window.Plotly` unset).
  */
 import * as fs from 'fs';
 import { createCanvas } from '@napi-rs/canvas';
@@ -32,8 +33,10 @@ export interface Figure {
 let libraryShown = false;
 let plotCounter = 0;
 
-function plotlySource(): string {
-  return fs.readFileSync(require.resolve('plotly.js-dist'), 'utf8');
+/** A script tag defining window.Plotly from the installed plotly.js-dist, with require.js's define hidden. */
+export function plotlyLibraryHtml(): string {
+  const source = fs.readFileSync(require.resolve('plotly.js-dist'), 'utf8');
+  return `<script>(function(){var d=window.define;window.define=undefined;try{\n${source}\n}finally{window.define=d;}})();</script>`;
 }
 
 /** HTML that loads plotly.js (once) and draws `figure` into a new div. */
@@ -41,9 +44,7 @@ export function figureHtml(figure: Figure, options: { includeLibrary?: boolean }
   const id = `cvkit-plot-${process.pid}-${++plotCounter}-${Date.now().toString(36)}`;
   const height = figure.layout?.height ?? 360;
   const layout = { margin: { l: 50, r: 20, t: figure.layout?.title ? 40 : 20, b: 40 }, ...figure.layout, title: figure.layout?.title ? { text: figure.layout.title } : undefined };
-  const library = options.includeLibrary
-    ? `<script>(function(){var d=window.define;window.define=undefined;try{\n${plotlySource()}\n}finally{window.define=d;}})();</script>`
-    : '';
+  const library = options.includeLibrary ? plotlyLibraryHtml() : '';
   const json = JSON.stringify({ data: figure.data, layout }).replace(/</g, '\\u003c');
   return `${library}<div id="${id}" class="cvkit-plot" style="width:100%;max-width:${figure.layout?.width ?? 720}px;height:${height}px"></div>` +
     `<script>(function(){var f=${json};function draw(){window.Plotly.newPlot("${id}",f.data,f.layout,{responsive:true,displaylogo:false});}` +
@@ -152,10 +153,20 @@ export function figurePng(figure: Figure): Buffer {
   return canvas.toBuffer('image/png');
 }
 
-function bundle(figure: Figure): MimeBundle {
-  const includeLibrary = !libraryShown;
+/**
+ * Puts plotly.js on the page once per kernel process, as an output of its own (an invisible
+ * script), so that charts shown later — and charts redrawn in place — find `window.Plotly`, and a
+ * saved notebook reloads the library before its charts when it is opened again.
+ */
+export function ensurePlotlyLoaded(): void {
+  if (libraryShown) return;
   libraryShown = true;
-  return { 'text/html': figureHtml(figure, { includeLibrary }), 'image/png': figurePng(figure), 'text/plain': `<plotly figure: ${figure.layout?.title ?? `${figure.data.length} trace(s)`}>` };
+  display({ 'text/html': plotlyLibraryHtml(), 'text/plain': '' });
+}
+
+function bundle(figure: Figure): MimeBundle {
+  ensurePlotlyLoaded();
+  return { 'text/html': figureHtml(figure), 'image/png': figurePng(figure), 'text/plain': `<plotly figure: ${figure.layout?.title ?? `${figure.data.length} trace(s)`}>` };
 }
 
 /** Shows a plotly figure (HTML + PNG fallback). */
@@ -166,14 +177,9 @@ export function showPlot(figure: Figure): void {
 /** A chart that can be redrawn in place, e.g. a training curve updated every epoch. */
 export class LivePlot {
   private readonly handle: DisplayHandle = newDisplay();
-  private first = true;
   /** Draws (first call) or replaces (later calls) the chart. */
   update(figure: Figure): void {
-    // The library must be on the page before the first draw; later updates reuse it.
-    const b = bundle(figure);
-    if (!this.first) b['text/html'] = figureHtml(figure);
-    this.first = false;
-    this.handle.update(b);
+    this.handle.update(bundle(figure));
   }
 }
 

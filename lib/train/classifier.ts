@@ -9,6 +9,8 @@ import { Progress } from '../display/progress';
 import { Random } from '../runtime/random';
 import { saveModel } from '../runtime/modelIO';
 import { accuracy } from './metrics';
+import { ReplicaPool, defaultThreads, splitShares, ShareResult } from './dataParallel';
+import { flattenTensors, unflattenInto } from './flatten';
 
 export interface ClassifierData {
   /** [N, H, W, C] float32. */
@@ -54,6 +56,11 @@ export interface TrainOptions {
   checkpointDir?: string;
   /** Seed for the batch order (default 0). */
   seed?: number;
+  /**
+   * Threads for data-parallel training (default: CVKIT_THREADS, else 2 on a 2-core machine with the
+   * wasm backend). Needs the built optimiser (no `optimizer` option). Falls back to 1 with a message.
+   */
+  threads?: number;
   /** Draw a progress bar (default true). */
   progress?: boolean;
   /** Called after every epoch, e.g. to update a live plot. */
@@ -67,6 +74,8 @@ export interface TrainResult {
   stoppedBecause: 'epochs' | 'early-stopping' | 'time-budget' | 'target-accuracy';
   seconds: number;
   steps: number;
+  /** Threads that computed gradients (1 = the main thread only). */
+  threads: number;
 }
 
 export interface Evaluation {
@@ -124,6 +133,19 @@ export async function trainClassifier(model: tf.LayersModel, train: ClassifierDa
   let stoppedBecause: TrainResult['stoppedBecause'] = 'epochs';
   const progress = new Progress(options.epochs * stepsPerEpoch, { enabled: options.progress ?? true });
   const labels = await train.y.data();
+  const wantThreads = options.threads ?? defaultThreads();
+  let pool: ReplicaPool | null = null;
+  if (wantThreads > 1) {
+    if (options.optimizer != null) {
+      console.log('[cvkit] data-parallel training needs the built-in Adam optimiser: training on 1 thread');
+    } else {
+      try {
+        pool = await ReplicaPool.start(model, train.x, train.y, baseRate, wantThreads - 1);
+      } catch (err) {
+        console.log(`[cvkit] data-parallel training could not start (${(err as Error).message.split('\n')[0]}): training on 1 thread`);
+      }
+    }
+  }
 
   try {
     for (let epoch = 0; epoch < options.epochs && stoppedBecause === 'epochs'; epoch++) {
@@ -140,19 +162,40 @@ export async function trainClassifier(model: tf.LayersModel, train: ClassifierDa
           (optimizer as unknown as { learningRate: number }).learningRate = baseRate * 0.5 * (1 + Math.cos(Math.PI * fraction));
         }
         const idx = order.slice(b * batchSize, (b + 1) * batchSize);
-        const idxTensor = tf.tensor1d(idx, 'int32');
+        const shares = splitShares(idx, pool ? pool.size + 1 : 1);
+        const others = pool ? pool.compute(shares.slice(1)) : Promise.resolve([] as ShareResult[]);
+        const mine = shares[0];
+        const idxTensor = tf.tensor1d(mine, 'int32');
         const xb = tf.gather(train.x, idxTensor);
         const yb = tf.gather(train.y, idxTensor);
         let logits: tf.Tensor | null = null;
-        const loss = optimizer.minimize(() => {
+        const { value, grads } = tf.variableGrads(() => {
           const out = model.apply(xb, { training: true }) as tf.Tensor;
           logits = tf.keep(out.argMax(-1));
           return softmaxCrossEntropy(out, yb);
-        }, true, vars) as tf.Scalar;
-        const [lossValue] = await loss.data();
+        }, vars);
         const pred = await (logits as unknown as tf.Tensor).data();
-        for (let i = 0; i < idx.length; i++) if (pred[i] === labels[idx[i]]) hits++;
-        tf.dispose([idxTensor, xb, yb, loss, logits as unknown as tf.Tensor]);
+        let lossValue = (await value.data())[0] * mine.length;
+        for (let i = 0; i < mine.length; i++) if (pred[i] === labels[mine[i]]) hits++;
+        if (pool) {
+          // Average the gradients of all shares, weighted by share size; every replica applies the same.
+          const average = flattenTensors(vars.map((v) => grads[v.name]));
+          for (let k = 0; k < average.length; k++) average[k] *= mine.length;
+          for (const r of await others) {
+            for (let k = 0; k < average.length; k++) average[k] += r.grads[k] * r.count;
+            lossValue += r.loss * r.count;
+            hits += r.correct;
+          }
+          for (let k = 0; k < average.length; k++) average[k] /= idx.length;
+          const named = unflattenInto(average, vars);
+          optimizer.applyGradients(named);
+          pool.apply(average, (optimizer as unknown as { learningRate: number }).learningRate);
+          tf.dispose(Object.values(named));
+        } else {
+          optimizer.applyGradients(grads);
+        }
+        lossValue /= idx.length;
+        tf.dispose([idxTensor, xb, yb, value, logits as unknown as tf.Tensor, ...Object.values(grads)]);
         lossSum += lossValue * idx.length;
         seen += idx.length;
         steps++;
@@ -197,6 +240,7 @@ export async function trainClassifier(model: tf.LayersModel, train: ClassifierDa
       tf.dispose(bestWeights);
     }
     if (ownsOptimizer) optimizer.dispose();
+    if (pool) await pool.close();
   }
-  return { history, bestEpoch, stoppedBecause, seconds: elapsed(), steps };
+  return { history, bestEpoch, stoppedBecause, seconds: elapsed(), steps, threads: pool ? pool.size + 1 : 1 };
 }

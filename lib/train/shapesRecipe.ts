@@ -19,7 +19,7 @@ export const SHAPES_RECIPE = {
   /** Generator seeds: train, validation, test never share an image. */
   seeds: { train: 1, validation: 2, test: 3 },
   model: { filters: [12, 24, 48, 96], stemStride: 2, batchNorm: true },
-  batchSize: 16,
+  batchSize: 32,
   learningRate: 5e-3,
   schedule: 'cosine' as const,
   timeBudgetSeconds: 60 as number | null,
