@@ -11,7 +11,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import { buildVggClassifier, VggOptions } from '../nn/vgg';
-import { softmaxCrossEntropy } from '../train/classifier';
+import { softmaxCrossEntropy, trainClassifier } from '../train/classifier';
+import { defaultThreads } from '../train/dataParallel';
 import { initRuntime, BackendChoice } from '../runtime/backend';
 import { registerWasmTrainingKernels } from '../runtime/wasmKernels';
 import { Random } from '../runtime/random';
@@ -30,6 +31,7 @@ export const WORKLOADS: Workload[] = [
 
 export interface Measurement {
   workload: string;
+  /** tfjs backend, with "xN threads" for data-parallel training. */
   backend: string;
   kind: 'train step' | 'inference';
   ms: number;
@@ -73,6 +75,18 @@ async function measureTfjs(workload: Workload, backend: string, quick: boolean):
   };
   const out: Measurement[] = [];
   if (!(slow && quick)) out.push({ workload: workload.name, backend, kind: 'train step', ms: await timeIt(step, slow ? 0 : 2, slow ? 1 : quick ? 3 : 7) });
+  const threads = backend === 'wasm' ? defaultThreads() : 1;
+  if (threads > 1) {
+    // The kit's training loop with its data-parallel replicas: time per step, after one warm-up epoch.
+    const steps = quick ? 4 : 10;
+    const xs = tf.tile(x, [steps, 1, 1, 1]) as tf.Tensor4D;
+    const ys = tf.tile(y, [steps]) as tf.Tensor1D;
+    const run = () => trainClassifier(model, { x: xs, y: ys }, { epochs: 1, batchSize: workload.batch, threads, progress: false });
+    await run();
+    const r = await run();
+    out.push({ workload: workload.name, backend: `${backend} x${threads} threads`, kind: 'train step', ms: (1000 * r.seconds) / r.steps });
+    tf.dispose([xs, ys]);
+  }
   out.push({ workload: workload.name, backend, kind: 'inference', ms: await timeIt(infer, 1, slow ? 2 : quick ? 5 : 15) });
   tf.dispose([x, y]);
   optimizer.dispose();
