@@ -10,4 +10,5 @@ export * as display from './display';
 export * as nn from './nn';
 export * as train from './train';
 export * as notebook from './notebook';
+export * as explain from './explain';
 export * as datasets from '../datasets';

@@ -1,0 +1,9 @@
+/** Explaining a CNN (lesson 01): hooks, gradients, CAM family, occlusion, faithfulness measures. */
+export * from './graph';
+export * from './core';
+export * from './saliency';
+export * from './guidedBackprop';
+export * from './cam';
+export * from './gradCam';
+export * from './occlusion';
+export * from './faithfulness';
