@@ -35,8 +35,27 @@ export function pointingGame(maps: tf.Tensor, masks: ArrayLike<number>[], tolera
 export interface CurveOptions {
   /** Points on the curve (default 16). */
   steps?: number;
-  /** Value deleted pixels take, and the start image for insertion (default 0). */
-  baseline?: number;
+  /**
+   * What deleted pixels become, and the image insertion starts from: a constant, or 'blur' (the image
+   * blurred with a Gaussian of std = side/8, as RISE does for insertion). Default 'blur': a black
+   * patch on a textured image is itself evidence the network never saw.
+   */
+  baseline?: number | 'blur';
+}
+
+/** Gaussian blur of NHWC images (std in pixels; kernel radius 2.5 std), reflecting at the borders. */
+export function gaussianBlur(x: tf.Tensor, sigma: number): tf.Tensor {
+  return tf.tidy(() => {
+    const radius = Math.max(1, Math.min(Math.ceil(2.5 * sigma), (x.shape[1] as number) - 1, (x.shape[2] as number) - 1));
+    const taps = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
+    const total = taps.reduce((a, b) => a + b, 0);
+    const c = x.shape[3] as number;
+    const k = tf.tensor1d(taps.map((t) => t / total));
+    const kx = k.reshape([1, 2 * radius + 1, 1, 1]).tile([1, 1, c, 1]) as tf.Tensor4D;
+    const ky = k.reshape([2 * radius + 1, 1, 1, 1]).tile([1, 1, c, 1]) as tf.Tensor4D;
+    const padded = tf.mirrorPad(x as tf.Tensor4D, [[0, 0], [radius, radius], [radius, radius], [0, 0]], 'reflect');
+    return tf.depthwiseConv2d(tf.depthwiseConv2d(padded, kx, 1, 'valid'), ky, 1, 'valid');
+  });
 }
 
 /**
@@ -47,8 +66,11 @@ export interface CurveOptions {
 export function perturbationCurve(model: tf.LayersModel, x: tf.Tensor, maps: tf.Tensor, targets: number[], mode: 'deletion' | 'insertion', options: CurveOptions = {}): { curves: number[][]; auc: number[] } {
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const steps = options.steps ?? 16;
-  const baseline = options.baseline ?? 0;
+  const baseline = options.baseline ?? 'blur';
   const pixels = x.dataSync();
+  const background = baseline === 'blur'
+    ? tf.tidy(() => gaussianBlur(x, h / 8).dataSync())
+    : new Float32Array(pixels.length).fill(baseline);
   const importance = maps.dataSync();
   const per = h * w * c;
   const curves: number[][] = [];
@@ -58,11 +80,11 @@ export function perturbationCurve(model: tf.LayersModel, x: tf.Tensor, maps: tf.
     for (let s = 0; s <= steps; s++) {
       const k = Math.round((s / steps) * h * w);
       const img = batch.subarray(s * per, (s + 1) * per);
-      if (mode === 'deletion') img.set(pixels.subarray(i * per, (i + 1) * per));
-      else img.fill(baseline);
+      const [from, to] = mode === 'deletion' ? [pixels, background] : [background, pixels];
+      img.set(from.subarray(i * per, (i + 1) * per));
       for (let r = 0; r < k; r++) {
         const p = order[r];
-        for (let ch = 0; ch < c; ch++) img[p * c + ch] = mode === 'deletion' ? baseline : pixels[i * per + p * c + ch];
+        for (let ch = 0; ch < c; ch++) img[p * c + ch] = to[i * per + p * c + ch];
       }
     }
     const probs = tf.tidy(() => tf.softmax(logits(model, tf.tensor4d(batch, [steps + 1, h, w, c]))).dataSync());
@@ -95,14 +117,18 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /**
- * A copy of `model` with every kernel re-drawn (He-normal, seeded) and biases zeroed: what the
- * randomisation sanity check compares against. Batch-norm statistics are kept. Caller disposes.
+ * A copy of `model` with kernels re-drawn (He-normal, seeded) and biases zeroed: what the
+ * randomisation sanity check compares against. `layers`: the names of the layers to randomise
+ * (default all); Adebayo et al.'s cascading test randomises from the top down (e.g. ['logits'] first).
+ * Batch-norm statistics are kept. Caller disposes.
  */
-export async function randomizedCopy(model: tf.LayersModel, seed = 0): Promise<tf.LayersModel> {
+export async function randomizedCopy(model: tf.LayersModel, seed = 0, layers?: string[]): Promise<tf.LayersModel> {
   const copy = await tf.models.modelFromJSON({ modelTopology: model.toJSON(null, false) } as tf.io.ModelJSON);
   const rng = new Random(seed);
   const fresh = model.getWeights().map((w, i) => {
     const name = copy.weights[i].originalName;
+    const owner = name.split('/')[0];
+    if (layers != null && !layers.includes(owner)) return w.clone();
     if (/kernel$/.test(name)) {
       const fanIn = w.shape.slice(0, -1).reduce((a, b) => a * b, 1);
       return tf.tidy(() => tf.randomNormal(w.shape, 0, Math.sqrt(2 / fanIn), 'float32', rng.int(0, 2 ** 30)));
