@@ -23,6 +23,10 @@ test.each(notebooks)('%s runs to the end in quick mode and shows pictures', asyn
   const outputs = result.notebook.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []));
   expect(outputs.some((o) => o.output_type === 'display_data' && 'image/png' in o.data)).toBe(true);
   expect(outputs.some((o) => o.output_type === 'error')).toBe(false);
+  // Notebooks that report leftover tensors must report none.
+  const text = outputs.map((o) => (o.output_type === 'stream' ? ([] as string[]).concat(o.text).join('') : '')).join('');
+  const leftover = /tensors still allocated: (\d+)/.exec(text);
+  if (leftover) expect(Number(leftover[1])).toBe(0);
   // Charts: plotly.js is on the page (once, offline) before the first chart that needs it.
   const html = outputs.map((o) => (o.output_type === 'display_data' ? String(o.data['text/html'] ?? '') : ''));
   const firstChart = html.findIndex((h) => h.includes('Plotly.newPlot'));

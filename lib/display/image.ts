@@ -224,3 +224,17 @@ export function annotate(image: ImageLike, annotations: Annotations, options: Pn
   }
   return canvas.toBuffer('image/png');
 }
+
+/**
+ * Image `k` of a batch tensor ([N, H, W] maps or [N, H, W, C] images) as a RawImage, optionally
+ * stretched to [0, 1]; reads the values and keeps no tensor (safe to call in a loop).
+ */
+export function imageFromBatch(batch: tf.Tensor, k: number, options: { normalize?: boolean } = {}): RawImage {
+  const one = tf.tidy(() => {
+    const t = batch.rank === 3 ? batch.slice([k, 0, 0], [1, -1, -1]).squeeze([0]) : batch.slice([k, 0, 0, 0], [1, -1, -1, -1]).squeeze([0]);
+    return options.normalize ? t.sub(t.min()).div(t.max().sub(t.min()).add(1e-7)) : t;
+  });
+  const raw = toRawImage(one);
+  one.dispose();
+  return raw;
+}

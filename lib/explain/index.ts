@@ -7,3 +7,4 @@ export * from './cam';
 export * from './gradCam';
 export * from './occlusion';
 export * from './faithfulness';
+export * from './inspect';
