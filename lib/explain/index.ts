@@ -8,3 +8,6 @@ export * from './gradCam';
 export * from './occlusion';
 export * from './faithfulness';
 export * from './inspect';
+export * from './receptiveField';
+export * from './classVisualization';
+export * from './embedding';
