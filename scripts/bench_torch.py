@@ -73,5 +73,33 @@ def timed(fn, warmup, runs):
     return median(times)
 
 
+def grad_cam(n):
+    """Grad-CAM as pytorch-grad-cam computes it: hooks on the last ReLU before pooling."""
+    layer = [m for m in model if isinstance(m, nn.ReLU)][-1]
+    store = {}
+    h1 = layer.register_forward_hook(lambda m, i, o: store.__setitem__("a", o))
+    h2 = layer.register_full_backward_hook(lambda m, gi, go: store.__setitem__("g", go[0]))
+    xs = x[:n]
+
+    def run():
+        model.eval()
+        model.zero_grad()
+        out = model(xs)
+        out.gather(1, out.argmax(1, keepdim=True)).sum().backward()
+        a, g = store["a"], store["g"]
+        cam = torch.relu((g.mean((2, 3), keepdim=True) * a).sum(1, keepdim=True))
+        cam = cam - cam.amin((2, 3), keepdim=True)
+        cam = cam / (cam.amax((2, 3), keepdim=True) + 1e-7)
+        out = torch.nn.functional.interpolate(cam, size=(32, 32), mode="bilinear", align_corners=False)
+        model.train()
+        return out.sum().item()
+
+    t = timed(run, 2, config["steps"] * 2)
+    h1.remove()
+    h2.remove()
+    return t
+
+
 steps = config["steps"]
-print(json.dumps({"train_ms": timed(step, 2, steps), "infer_ms": timed(infer, 2, steps * 2), "version": torch.__version__}))
+print(json.dumps({"train_ms": timed(step, 2, steps), "infer_ms": timed(infer, 2, steps * 2),
+                  "gradcam1_ms": grad_cam(1), "gradcam32_ms": grad_cam(32), "version": torch.__version__}))
