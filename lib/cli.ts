@@ -2,7 +2,7 @@
  * The kit's command line (`cvkit`, or `node bin/cvkit.js`):
  *   run <notebook.ipynb...>   execute notebooks headless through tslab; writes outputs
  *   lessons                   run every lesson notebook into out/notebooks/
- *   train-shapes              train the shapes classifier and save its weights
+ *   train-shapes, train-mnist train a lesson classifier and save its weights
  *   bench                     training/inference timings vs PyTorch
  *   backend                   print which tfjs backend starts here
  */
@@ -21,9 +21,9 @@ commands:
         exits 1, naming the cell.
   lessons [--quick] [--out DIR]
         Run every notebook in notebooks/ (the full lessons; --quick for the small versions).
-  train-shapes [--out DIR] [--budget SECONDS] [--quick]
-        Train the shapes classifier (60 s budget) and save model.json + weights.bin
-        (default datasets/weights/shapes-classifier).
+  train-shapes | train-mnist [--out DIR] [--budget SECONDS] [--quick]
+        Train the shapes (or MNIST) classifier of lesson 01 (60 s budget) and save model.json +
+        weights.bin (default datasets/weights/shapes-classifier, mnist-classifier).
   bench [--quick] [--json FILE]
         Time the classifiers' training step and inference on each backend, beside PyTorch.
   backend
@@ -128,19 +128,20 @@ export async function main(argv: string[]): Promise<number> {
         const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort().map((f) => path.join(dir, f));
         return await runNotebooks(files, p.flags);
       }
-      case 'train-shapes': {
+      case 'train-shapes':
+      case 'train-mnist': {
         const p = parse(rest, ['out', 'budget']);
         checkFlags(p, ['out', 'budget', 'quick']);
-        const { trainShapesClassifier } = await import('./train/shapesRecipe');
+        const { trainFromRecipe, SHAPES_RECIPE, MNIST_RECIPE } = await import('./train/recipes');
         const { initRuntime } = await import('./runtime/backend');
         const { saveModel } = await import('./runtime/modelIO');
         await initRuntime();
-        const out = typeof p.flags.out === 'string' ? p.flags.out : projectPath('datasets', 'weights', 'shapes-classifier');
-        const run = await trainShapesClassifier({ quick: !!p.flags.quick, timeBudgetSeconds: positiveNumber(p.flags.budget, 'budget') });
+        const recipe = command === 'train-shapes' ? SHAPES_RECIPE : MNIST_RECIPE;
+        const out = typeof p.flags.out === 'string' ? p.flags.out : projectPath(recipe.weightsDir);
+        const run = await trainFromRecipe(recipe, { quick: !!p.flags.quick, timeBudgetSeconds: positiveNumber(p.flags.budget, 'budget') });
         const last = run.result.history[run.result.history.length - 1];
-        console.log(`trained ${run.result.steps} steps in ${run.result.seconds.toFixed(1)} s (${run.result.stoppedBecause}); ` +
+        console.log(`trained ${run.result.steps} steps in ${run.result.seconds.toFixed(1)} s on ${run.result.threads} thread(s) (${run.result.stoppedBecause}); ` +
           `validation accuracy ${(100 * (last?.valAccuracy ?? 0)).toFixed(1)}%, test accuracy ${(100 * run.test.accuracy).toFixed(1)}% on ${run.data.test.count} images`);
-        run.model.setUserDefinedMetadata({ classNames: [...run.data.train.classNames], testAccuracy: run.test.accuracy, trainedSeconds: run.result.seconds, recipe: 'lib/train/shapesRecipe.ts' });
         await saveModel(run.model, out);
         console.log(`saved to ${out}`);
         run.dispose();

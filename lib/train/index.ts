@@ -1,4 +1,4 @@
 /** Training loops and metrics. */
 export * from './classifier';
 export * from './metrics';
-export * from './shapesRecipe';
+export * from './recipes';
