@@ -10,6 +10,7 @@ import { saliency, smoothGrad } from '../lib/explain/saliency';
 import { reluBackward, guidedBackprop, deconvnet } from '../lib/explain/guidedBackprop';
 import { occlusion } from '../lib/explain/occlusion';
 import { spearman, pointingGame } from '../lib/explain/faithfulness';
+import { channelAblation } from '../lib/explain/inspect';
 
 beforeAll(() => useBackend('wasm'));
 
@@ -125,4 +126,15 @@ test('the explanation methods leave no tensors behind', async () => {
   });
   x.dispose();
   model.dispose();
+});
+
+test('channel masking: zeroing a channel of the last layer of a GAP network drops the score by w_k^c * mean(A_k)', () => {
+  const model = vgg();
+  const x = images(2, 9);
+  const layer = 'block3_relu1';
+  const drops = channelAblation(model, x, layer, [1, 3]);
+  const { captured } = runLayers(model, x, { capture: [layer] });
+  const means = captured[layer].mean([1, 2]).arraySync() as number[][];
+  const kernel = model.getLayer('logits').getWeights()[0].arraySync() as number[][];
+  [1, 3].forEach((c, i) => means[i].forEach((m, k) => expect(drops[i][k]).toBeCloseTo(kernel[k][c] * m, 4)));
 });

@@ -14,7 +14,7 @@ import { display, newDisplay, DisplayHandle, MimeBundle } from './kernel';
 import { colormap } from './colormap';
 
 export interface Trace {
-  type?: 'scatter' | 'heatmap';
+  type?: 'scatter' | 'heatmap' | 'bar';
   mode?: 'lines' | 'markers' | 'lines+markers';
   name?: string;
   x?: number[];
@@ -126,6 +126,12 @@ export function figurePng(figure: Figure): Buffer {
       const base = PALETTE[k % PALETTE.length];
       const px = t.x ?? t.y!.map((_, i) => i);
       const mode = t.mode ?? 'lines';
+      if (t.type === 'bar') {
+        const width = Math.max(1, (pw / Math.max(1, px.length)) * 0.8);
+        ctx.fillStyle = base;
+        px.forEach((x, i) => { const top = Y(Math.max(0, t.y![i])); const bottom = Y(Math.min(0, t.y![i])); ctx.fillRect(X(x) - width / 2, top, width, Math.max(1, bottom - top)); });
+        return;
+      }
       ctx.strokeStyle = base;
       ctx.lineWidth = 2;
       if (mode.includes('lines')) {
@@ -186,6 +192,11 @@ export class LivePlot {
 /** Line chart: one trace per series. */
 export function lineChart(series: { name: string; x?: number[]; y: number[] }[], layout: Figure['layout'] = {}): Figure {
   return { data: series.map((s) => ({ type: 'scatter', mode: 'lines+markers', name: s.name, x: s.x ?? s.y.map((_, i) => i + 1), y: s.y })), layout };
+}
+
+/** Bar chart of one series (x: categories as numbers, e.g. channel indices). */
+export function barChart(name: string, y: number[], layout: Figure['layout'] = {}, x?: number[]): Figure {
+  return { data: [{ type: 'bar', name, x: x ?? y.map((_, i) => i), y }], layout };
 }
 
 /** Scatter plot of 2-D points coloured by group (e.g. an embedding coloured by class). */

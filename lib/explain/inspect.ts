@@ -39,3 +39,26 @@ export function activationMaps(model: tf.LayersModel, x: tf.Tensor, layerName: s
     return { height: h, width: w, channels: 1, data };
   });
 }
+
+/**
+ * Channel masking: for each channel k of `layerName`, the drop in each image's target score when
+ * that channel's activation map is set to zero (the rest of the network unchanged). Returns
+ * [N, K] drops; large positive = the decision relies on that channel.
+ */
+export function channelAblation(model: tf.LayersModel, x: tf.Tensor, layerName: string, targets: number[]): number[][] {
+  return tf.tidy(() => {
+    const { outputs, captured } = runLayers(model, x, { capture: [layerName] });
+    const activation = captured[layerName];
+    const channels = activation.shape[activation.rank - 1] as number;
+    const pick = tf.oneHot(tf.tensor1d(targets, 'int32'), outputs[0].shape[1] as number);
+    const base = outputs[0].mul(pick).sum(1);
+    const drops: number[][] = targets.map(() => []);
+    for (let k = 0; k < channels; k++) {
+      const keep = tf.oneHot(k, channels).sub(1).neg();
+      const masked = runLayers(model, x, { replace: { [layerName]: activation.mul(keep) } }).outputs[0];
+      const drop = base.sub(masked.mul(pick).sum(1)).dataSync();
+      drop.forEach((d, i) => drops[i].push(d));
+    }
+    return drops;
+  });
+}

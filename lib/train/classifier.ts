@@ -90,6 +90,26 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor1D): tf.
   return tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels.toInt(), logits.shape[1] as number), logits) as tf.Scalar);
 }
 
+export interface BatchGradients {
+  /** Mean loss of the batch (scalar tensor). */
+  loss: tf.Scalar;
+  /** Gradient of every trainable variable, by variable name. */
+  grads: tf.NamedTensorMap;
+  /** argmax of the logits per example. */
+  predictions: tf.Tensor1D;
+}
+
+/** One training forward/backward on a batch (training mode): loss, gradients and predictions. Caller disposes. */
+export function batchGradients(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor1D, vars: tf.Variable[]): BatchGradients {
+  let predictions: tf.Tensor1D | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const logits = model.apply(x, { training: true }) as tf.Tensor;
+    predictions = tf.keep(logits.argMax(-1)) as tf.Tensor1D;
+    return softmaxCrossEntropy(logits, y);
+  }, vars);
+  return { loss: value, grads, predictions: predictions! };
+}
+
 /** Loss, accuracy and predictions over a whole dataset, in batches (inference mode). */
 export async function evaluateClassifier(model: tf.LayersModel, data: ClassifierData, batchSize = 256): Promise<Evaluation> {
   const n = data.x.shape[0];
@@ -168,13 +188,8 @@ export async function trainClassifier(model: tf.LayersModel, train: ClassifierDa
         const idxTensor = tf.tensor1d(mine, 'int32');
         const xb = tf.gather(train.x, idxTensor);
         const yb = tf.gather(train.y, idxTensor);
-        let logits: tf.Tensor | null = null;
-        const { value, grads } = tf.variableGrads(() => {
-          const out = model.apply(xb, { training: true }) as tf.Tensor;
-          logits = tf.keep(out.argMax(-1));
-          return softmaxCrossEntropy(out, yb);
-        }, vars);
-        const pred = await (logits as unknown as tf.Tensor).data();
+        const { loss: value, grads, predictions } = batchGradients(model, xb, yb, vars);
+        const pred = await predictions.data();
         let lossValue = (await value.data())[0] * mine.length;
         for (let i = 0; i < mine.length; i++) if (pred[i] === labels[mine[i]]) hits++;
         if (pool) {
@@ -195,7 +210,7 @@ export async function trainClassifier(model: tf.LayersModel, train: ClassifierDa
           optimizer.applyGradients(grads);
         }
         lossValue /= idx.length;
-        tf.dispose([idxTensor, xb, yb, value, logits as unknown as tf.Tensor, ...Object.values(grads)]);
+        tf.dispose([idxTensor, xb, yb, value, predictions, ...Object.values(grads)]);
         lossSum += lossValue * idx.length;
         seen += idx.length;
         steps++;

@@ -6,7 +6,7 @@
 import { parentPort } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initRuntime } from '../runtime/backend';
-import { softmaxCrossEntropy } from './classifier';
+import { batchGradients } from './classifier';
 import { flattenTensors, unflattenInto } from './flatten';
 
 interface Init { type: 'init'; topology: object; weights: Float32Array[]; x: Float32Array; xShape: number[]; y: Int32Array; learningRate: number; backend: string }
@@ -42,17 +42,12 @@ async function handle(message: Message): Promise<void> {
       let correct = 0;
       const x = tf.tensor(xb, [idx.length, ...d.xShape.slice(1)]);
       const y = tf.tensor1d(yb, 'int32');
-      let predictions: tf.Tensor | null = null;
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = m.apply(x, { training: true }) as tf.Tensor;
-        predictions = tf.keep(logits.argMax(-1));
-        return softmaxCrossEntropy(logits, y);
-      }, vars);
-      const pred = predictions!.dataSync();
+      const { loss: value, grads, predictions } = batchGradients(m, x, y, vars);
+      const pred = predictions.dataSync();
       for (let k = 0; k < idx.length; k++) if (pred[k] === yb[k]) correct++;
       const flat = flattenTensors(vars.map((v) => grads[v.name]));
       const loss = value.dataSync()[0];
-      tf.dispose([x, y, value, predictions!, ...Object.values(grads)]);
+      tf.dispose([x, y, value, predictions, ...Object.values(grads)]);
       parentPort!.postMessage({ type: 'grads', grads: flat, loss, correct, count: idx.length }, [flat.buffer]);
       break;
     }
