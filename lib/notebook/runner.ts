@@ -112,7 +112,7 @@ export async function executeNotebookObject(notebook: Notebook, notebookDir: str
   if (!fs.existsSync(worker)) throw new Error(`${worker} is missing: run \`npm run build\` first`);
   const child: ChildProcess = fork(worker, [], {
     cwd: notebookDir,
-    env: { ...process.env, CVKIT_PROGRESS_MODE: 'kernel', ...options.env },
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const cellSeconds: { index: number; seconds: number }[] = [];
@@ -152,7 +152,6 @@ export async function executeNotebookObject(notebook: Notebook, notebookDir: str
       const cellStart = Date.now();
       let timedOut = false;
       const result = await new Promise<{ ok: boolean; error?: string; exited?: string }>((resolve) => {
-        pending = { resolve };
         const timer = setTimeout(() => {
           timedOut = true;
           child.kill('SIGKILL');
