@@ -26,6 +26,9 @@ commands:
         weights.bin (default datasets/weights/shapes-classifier, mnist-classifier).
   bench [--quick] [--json FILE]
         Time the classifiers' training step and inference on each backend, beside PyTorch.
+  start [--port N] [--quick]
+        Start Jupyter Notebook on 127.0.0.1 with the project's TypeScript (tslab) kernel, opened on
+        notebooks/ (npm start). Needs Jupyter: bash scripts/setup-jupyter.sh on Debian.
   backend
         Print the tfjs backend this machine uses (CVKIT_BACKEND=gpu|node|wasm|cpu forces one).
 
@@ -154,6 +157,26 @@ export async function main(argv: string[]): Promise<number> {
         const report = await runBenchmark({ quick: !!p.flags.quick });
         console.log('\n' + formatReport(report));
         if (typeof p.flags.json === 'string') fs.writeFileSync(p.flags.json, JSON.stringify(report, null, 2));
+        return 0;
+      }
+      case 'start': {
+        const p = parse(rest, ['port']);
+        checkFlags(p, ['port', 'quick']);
+        const { startJupyter } = await import('./jupyter/server');
+        let server: Awaited<ReturnType<typeof startJupyter>>;
+        try {
+          server = await startJupyter({ port: positiveNumber(p.flags.port, 'port') ?? 8888, env: p.flags.quick ? { CVKIT_QUICK: '1' } : {} });
+        } catch (err) {
+          console.error(`cvkit start: ${(err as Error).message}`);
+          return 1;
+        }
+        console.log(`\nThe lessons are open at (ready in ${server.startupSeconds.toFixed(1)} s):\n  ${server.lessonsUrl}\nCtrl+C stops the server.`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+          server.process.once('exit', () => resolve());
+        });
+        await server.stop();
         return 0;
       }
       case 'backend': {
