@@ -11,4 +11,5 @@ export * as nn from './nn';
 export * as train from './train';
 export * as notebook from './notebook';
 export * as explain from './explain';
+export * as landmarks from './landmarks';
 export * as datasets from '../datasets';

@@ -1,0 +1,4 @@
+/** Lesson 03 (landmarks and keypoints): heatmap encoding, decoders, metrics. */
+export * from './heatmap';
+export * from './decoders';
+export * from './metrics';
