@@ -5,6 +5,7 @@
  *   train-shapes, train-mnist train a lesson classifier and save its weights
  *   bench                     training/inference timings vs PyTorch
  *   backend                   print which tfjs backend starts here
+ *   assign, validate, grade, export, feedback   the autograder (lib/grader)
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -31,6 +32,20 @@ commands:
         notebooks/ (npm start). Needs Jupyter: bash scripts/setup-jupyter.sh on Debian.
   backend
         Print the tfjs backend this machine uses (CVKIT_BACKEND=gpu|node|wasm|cpu forces one).
+
+autograder (assignments/<id>/, see docs/grading.md):
+  assign <assignment>
+        Lint the source, write the student notebook (release/) and the manifest of tests.
+  validate <assignment...>
+        The source earns full marks; the release type-checks and earns zero. Exit 1 if not.
+  grade <assignment> <submission.ipynb | folder>... [--jobs N] [--out DIR] [--force]
+        [--cell-timeout S] [--timeout S] [--memory MB]
+        Grade submissions in a sandbox, N at a time; results, graded notebooks and feedback pages
+        go to DIR (default out/grading/<assignment>). Resumable: finished results are kept.
+  export <assignment> [--out DIR] [--csv FILE]
+        Write the gradebook as CSV (default DIR/grades.csv).
+  feedback <assignment> [--out DIR]
+        Rewrite the feedback pages from the gradebook.
 
 environment: CVKIT_BACKEND, CVKIT_QUICK=1, CVKIT_CELL_TIMEOUT (seconds), CVKIT_PROGRESS=0`;
 
@@ -106,6 +121,79 @@ async function runNotebooks(files: string[], flags: Parsed['flags']): Promise<nu
     }
   }
   return failures === 0 ? 0 : 1;
+}
+
+async function graderCommand(command: string, rest: string[]): Promise<number> {
+  const g = await import('./grader');
+  const p = parse(rest, ['jobs', 'out', 'cell-timeout', 'timeout', 'memory', 'csv']);
+  const [name, ...files] = p.positional;
+  if (!name) throw new UsageError(`${command}: name an assignment (a folder under assignments/)`);
+  let a: ReturnType<typeof g.loadAssignment>;
+  const load = (n: string) => {
+    try { return g.loadAssignment(n); } catch (err) { throw new UsageError((err as Error).message); }
+  };
+  switch (command) {
+    case 'assign':
+      checkFlags(p, []);
+      if (files.length) throw new UsageError('assign takes one assignment');
+      load(name);
+      await g.assign(name);
+      return 0;
+    case 'validate': {
+      checkFlags(p, []);
+      let failed = 0;
+      for (const n of [name, ...files]) { load(n); if (!(await g.validate(n)).ok) failed++; }
+      return failed ? 1 : 0;
+    }
+    case 'grade': {
+      checkFlags(p, ['jobs', 'out', 'cell-timeout', 'timeout', 'memory', 'force']);
+      a = load(name);
+      if (files.length === 0) throw new UsageError('grade: name submission files or folders');
+      let subs: { student: string; path: string }[];
+      try { subs = g.collectSubmissions(files, a.config.id); } catch (err) { throw new UsageError((err as Error).message); }
+      if (subs.length === 0) throw new UsageError('grade: no .ipynb files found');
+      const jobs = positiveNumber(p.flags.jobs, 'jobs') ?? 1;
+      console.log(`grading ${subs.length} submission(s) of ${a.config.id} with ${jobs} job(s)${g.bwrapAvailable() ? ' in the bubblewrap sandbox' : ''}`);
+      const results = await g.gradeBatch(a, subs, {
+        jobs, out: typeof p.flags.out === 'string' ? p.flags.out : undefined, force: !!p.flags.force,
+        cellTimeoutSeconds: positiveNumber(p.flags['cell-timeout'], 'cell-timeout'), submissionTimeoutSeconds: positiveNumber(p.flags.timeout, 'timeout'),
+        memoryMB: positiveNumber(p.flags.memory, 'memory'),
+      });
+      const out = g.gradebookDir(a, typeof p.flags.out === 'string' ? p.flags.out : undefined);
+      fs.writeFileSync(path.join(out, 'grades.csv'), g.exportCsv(out));
+      const mean = results.reduce((s, r) => s + r.score, 0) / results.length;
+      console.log(`mean ${mean.toFixed(2)} of ${results[0].autograded_max_score} autograded points; ${results.filter((r) => r.status === 'rejected').length} rejected; grades.csv and feedback/ in ${out}`);
+      return 0;
+    }
+    case 'export': {
+      checkFlags(p, ['out', 'csv']);
+      a = load(name);
+      const out = g.gradebookDir(a, typeof p.flags.out === 'string' ? p.flags.out : undefined);
+      const csvPath = typeof p.flags.csv === 'string' ? p.flags.csv : path.join(out, 'grades.csv');
+      fs.writeFileSync(csvPath, g.exportCsv(out));
+      console.log(`wrote ${csvPath}`);
+      return 0;
+    }
+    case 'feedback': {
+      checkFlags(p, ['out']);
+      a = load(name);
+      const out = g.gradebookDir(a, typeof p.flags.out === 'string' ? p.flags.out : undefined);
+      const dir = path.join(out, 'results');
+      if (!fs.existsSync(dir)) throw new UsageError(`no results in ${out} (grade first)`);
+      let n = 0;
+      for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json'))) {
+        const result = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+        const nbPath = path.join(out, 'graded', f.replace(/\.json$/, '.ipynb'));
+        const nb = fs.existsSync(nbPath) ? (await import('./notebook/nbformat')).readNotebook(nbPath) : null;
+        fs.mkdirSync(path.join(out, 'feedback'), { recursive: true });
+        fs.writeFileSync(path.join(out, 'feedback', f.replace(/\.json$/, '.html')), g.feedbackHtml(result, nb, a));
+        n++;
+      }
+      console.log(`wrote ${n} feedback page(s) to ${path.join(out, 'feedback')}`);
+      return 0;
+    }
+  }
+  throw new UsageError(`unknown command '${command}'`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -186,6 +274,12 @@ export async function main(argv: string[]): Promise<number> {
         for (const s of info.skipped) console.log(`  skipped ${s}`);
         return 0;
       }
+      case 'assign':
+      case 'validate':
+      case 'grade':
+      case 'export':
+      case 'feedback':
+        return await graderCommand(command, rest);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

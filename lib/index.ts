@@ -13,3 +13,5 @@ export * as notebook from './notebook';
 export * as explain from './explain';
 export * as landmarks from './landmarks';
 export * as datasets from '../datasets';
+export * as grading from './grader/testkit';
+export * as grader from './grader';

@@ -8,12 +8,53 @@
  * display_data exactly as in the notebook UI. Started with the notebook's folder as cwd.
  */
 import * as util from 'util';
+import * as crypto from 'crypto';
 
 type Message =
-  | { type: 'execute'; index: number; source: string };
+  | { type: 'init'; key: string; nonce: string }
+  | { type: 'execute'; index: number; source: string }
+  | { type: 'hidden'; index: number; iv: string; tag: string; data: string };
+
+// Captured before any notebook code runs: later changes to process.send or crypto do not reach these.
+const rawSend = process.send ? process.send.bind(process) : null;
+const createDecipheriv = crypto.createDecipheriv;
+const secure = process.env.CVKIT_KERNEL_SECURE === '1';
+let nonce: string | undefined;
+let key: Buffer | undefined;
 
 function send(message: object): void {
-  if (process.send) process.send(message);
+  if (rawSend) rawSend({ ...message, nonce });
+}
+
+/** In grading mode: the channel key, then the test helpers frozen with the reporter installed. */
+function waitForInit(): Promise<void> {
+  if (!secure) return Promise.resolve();
+  return new Promise((resolve) => {
+    const onInit = (m: Message) => {
+      if (m.type !== 'init') return;
+      process.off('message', onInit);
+      nonce = m.nonce;
+      key = Buffer.from(m.key, 'base64');
+      resolve();
+    };
+    process.on('message', onInit);
+  });
+}
+
+/** Freezes what tests rely on, so that a cell cannot monkeypatch the helpers or the maths under them. */
+function hardenForGrading(): void {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const testkit = require('../grader/testkit');
+  testkit.installReporter((report: object) => send({ type: 'report', report }));
+  Object.freeze(testkit);
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const tf = require('@tensorflow/tfjs');
+  for (const target of [Math, JSON, Reflect, Number, Array.prototype, tf, tf.Tensor.prototype, tf.Variable.prototype]) Object.freeze(target);
+  // The notebook reaches the same modules through dist/lib; freeze its namespaces too.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const lib = require('../index');
+  for (const name of Object.keys(lib)) if (lib[name] && typeof lib[name] === 'object') Object.freeze(lib[name]);
+  Object.freeze(lib);
 }
 
 let current = -1;
@@ -29,6 +70,7 @@ function capture(name: 'stdout' | 'stderr') {
 }
 
 async function main(): Promise<void> {
+  await waitForInit();
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { createConverter } = require('tslab/dist/converter');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -57,15 +99,26 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (err) => console.error('UncaughtException:', err));
   process.on('unhandledRejection', (reason) => console.error('UnhandledPromiseRejection:', reason));
 
+  if (secure) hardenForGrading();
+
   let queue = Promise.resolve();
   process.on('message', (message: Message) => {
-    if (message.type !== 'execute') return;
+    if (message.type !== 'execute' && message.type !== 'hidden') return;
     queue = queue.then(async () => {
       current = message.index;
       lastError = '';
       let ok = false;
       try {
-        ok = await executor.execute(message.source);
+        let source: string;
+        if (message.type === 'hidden') {
+          if (!key) throw new Error('hidden code without a key');
+          const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(message.iv, 'base64'));
+          decipher.setAuthTag(Buffer.from(message.tag, 'base64'));
+          source = Buffer.concat([decipher.update(Buffer.from(message.data, 'base64')), decipher.final()]).toString('utf8');
+        } else {
+          source = message.source;
+        }
+        ok = await executor.execute(source);
       } catch (err) {
         lastError = util.format(err);
       }
