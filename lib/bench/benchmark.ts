@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import { buildVggClassifier, VggOptions } from '../nn/vgg';
 import { softmaxCrossEntropy, trainClassifier } from '../train/classifier';
 import { defaultThreads } from '../train/dataParallel';
@@ -142,6 +143,34 @@ export interface BenchReport {
   backends: { name: string; status: string }[];
   measurements: Measurement[];
   torch: string;
+  /** Autograder throughput on assignment 1 (seconds per submission, wall clock). */
+  grading?: { assignment: string; submissions: number; sandbox: string; secondsPerSubmission: { jobs: number; seconds: number }[] };
+}
+
+/** Grades copies of assignment 1's source and release with --jobs 1 and 2; seconds per submission. */
+export async function benchGrading(quick: boolean, log: (line: string) => void): Promise<NonNullable<BenchReport['grading']>> {
+  const g = await import('../grader');
+  const a = g.loadAssignment('01-cnn-visualization');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-bench-grading-'));
+  try {
+    const n = quick ? 4 : 8;
+    const subs = Array.from({ length: n }, (_, i) => {
+      const file = path.join(tmp, 'subs', `student${i}.ipynb`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.copyFileSync(i % 2 ? a.releasePath : a.sourcePath, file);
+      return { student: `student${i}`, path: file };
+    });
+    const out: { jobs: number; seconds: number }[] = [];
+    for (const jobs of [1, 2]) {
+      log(`measuring grading: ${n} submissions of ${a.config.id}, --jobs ${jobs}`);
+      const t0 = Date.now();
+      await g.gradeBatch(a, subs, { jobs, out: path.join(tmp, `gb${jobs}`), force: true, log: () => {} });
+      out.push({ jobs, seconds: (Date.now() - t0) / 1000 / n });
+    }
+    return { assignment: a.config.id, submissions: n, sandbox: g.bwrapAvailable() ? 'bwrap + Node permissions' : 'Node permissions only', secondsPerSubmission: out };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /** Runs the benchmark and returns the report (also printed as a table by `cvkit bench`). */
@@ -185,7 +214,9 @@ export async function runBenchmark(options: { quick?: boolean; log?: (line: stri
     }
   }
   await tf.setBackend(info.backend);
+  const grading = await benchGrading(quick, log);
   return {
+    grading,
     machine: { cpus: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, tfjs: tf.version.tfjs },
     backends,
     measurements,
@@ -205,6 +236,11 @@ export function formatReport(report: BenchReport): string {
   ];
   for (const m of report.measurements) {
     lines.push(`| ${m.workload} | ${m.backend} | ${m.kind} | ${m.ms.toFixed(1)} | ${m.torchMs != null ? m.torchMs.toFixed(1) : '-'} | ${m.torchMs != null ? (m.ms / m.torchMs).toFixed(1) + 'x' : '-'} |`);
+  }
+  if (report.grading) {
+    const gr = report.grading;
+    lines.push('', `grading ${gr.assignment} (${gr.submissions} submissions, half full marks, half blank; ${gr.sandbox}):`);
+    for (const x of gr.secondsPerSubmission) lines.push(`  --jobs ${x.jobs}: ${x.seconds.toFixed(1)} s per submission (${(3600 / x.seconds).toFixed(0)} per hour)`);
   }
   return lines.join('\n');
 }

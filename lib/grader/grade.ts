@@ -39,7 +39,7 @@ export interface GradeOptions {
   hide?: string[];
   /** Largest submission file accepted, in MB (default 20). */
   maxSubmissionMB?: number;
-  /** Kernel restarts allowed after a cell hangs or kills it (default 3). */
+  /** Kernel restarts allowed after a cell hangs or kills it (default 8; the submission time limit bounds them too). */
   maxRestarts?: number;
   /** Called with a line of progress. */
   log?: (line: string) => void;
@@ -248,7 +248,7 @@ export async function gradeNotebook(a: Assignment, submission: Notebook, options
       cellTimeoutSeconds: options.cellTimeoutSeconds ?? a.config.cellTimeoutSeconds,
       submissionTimeoutSeconds: options.submissionTimeoutSeconds ?? a.config.submissionTimeoutSeconds,
       memoryMB: options.memoryMB ?? a.config.memoryMB,
-      maxRestarts: options.maxRestarts ?? 3,
+      maxRestarts: options.maxRestarts ?? 8,
     });
     const manifest = options.manifest === undefined ? a.manifest : options.manifest;
     const tests = score(a, manifest ?? manifestFromPhases(a, phases), phases);

@@ -96,6 +96,8 @@ async function main(): Promise<void> {
     send({ type: 'display', index: current, data: data.data, metadata: data.metadata ?? {}, displayId: data.transient?.display_id, update });
   };
   process.on('SIGINT', () => executor.interrupt());
+  // The runner or grader went away (even by kill -9): do not linger.
+  process.on('disconnect', () => process.exit(1));
   process.on('uncaughtException', (err) => console.error('UncaughtException:', err));
   process.on('unhandledRejection', (reason) => console.error('UnhandledPromiseRejection:', reason));
 

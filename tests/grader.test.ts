@@ -1,0 +1,186 @@
+/**
+ * The autograder: authoring helpers (stubs, lint, checksums), assignment 1 validates, a batch of
+ * good and hostile submissions is graded together with each case's score and message, and a
+ * grading run killed with SIGKILL resumes without losing or duplicating a result.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import { spawn } from 'child_process';
+import { stubCode, lintAssignment, makeRelease, loadAssignment } from '../lib/grader/assignment';
+import { computeChecksum } from '../lib/grader/metadata';
+import { validate } from '../lib/grader/validate';
+import { gradeBatch, grade, collectSubmissions } from '../lib/grader/grade';
+import { bwrapAvailable } from '../lib/grader/sandbox';
+import { exportCsv } from '../lib/grader/report';
+import { codeCell, markdownCell, newNotebook, readNotebook } from '../lib/notebook/nbformat';
+import { projectRoot } from '../lib/runtime/paths';
+import { writeFixtures } from './fixtures/submissions';
+
+const A1 = '01-cnn-visualization';
+const meta = (grade_id: string, o: object) => ({ nbgrader: { schema_version: 3, grade: false, solution: false, locked: false, grade_id, ...o } });
+
+describe('authoring', () => {
+  test('stubs keep signatures and replace solution regions, block and one-line forms', () => {
+    const src = [
+      'function f(a: number): number {',
+      '  // BEGIN SOLUTION',
+      '  const b = a * 2;',
+      '  return b;',
+      '  // END SOLUTION',
+      '}',
+      'const lr: number = 0.01; // SOLUTION',
+      '  return a + 1; // SOLUTION',
+      'doSomething(); // SOLUTION',
+    ].join('\n');
+    expect(stubCode(src)).toBe([
+      'function f(a: number): number {',
+      '  // YOUR CODE HERE',
+      '  throw new Error("not implemented");',
+      '}',
+      'const lr: number = undefined as any; // YOUR CODE HERE',
+      '  throw new Error("not implemented"); // YOUR CODE HERE',
+      '// YOUR CODE HERE',
+    ].join('\n'));
+    expect(() => stubCode('// BEGIN SOLUTION\nx = 1;')).toThrow(/without END SOLUTION/);
+  });
+
+  test('lint finds duplicate grade_ids, missing points, unmarked answers and orphan hidden tests', () => {
+    const source = newNotebook([
+      codeCell('function f() {\n  return 1; // SOLUTION\n}', meta('a', { solution: true })),
+      codeCell('await grading.tests("t", {});', meta('t', { grade: true, locked: true })),
+      codeCell('let x = 1;', meta('a', { solution: true })),
+      markdownCell('text', meta('bad id!', { locked: true })),
+    ]);
+    const problems = lintAssignment({ source, hidden: new Map([['nope', '']]) });
+    expect(problems.join('\n')).toMatch(/grade_id 'a' is also used by cell 0/);
+    expect(problems.join('\n')).toMatch(/\(t\): a graded cell needs points > 0/);
+    expect(problems.join('\n')).toMatch(/solution cell without/);
+    expect(problems.join('\n')).toMatch(/'bad id!' must match/);
+    expect(problems.join('\n')).toMatch(/hidden\/nope.ts: no test cell/);
+    expect(lintAssignment(loadAssignment(A1))).toEqual([]);
+  });
+
+  test('the release locks test cells, strips outputs and records checksums that follow content and points', () => {
+    const source = newNotebook([
+      codeCell('const k = 3; // SOLUTION', meta('a', { solution: true })),
+      codeCell('await grading.tests("t", {});', meta('t', { grade: true, points: 2 })),
+    ]);
+    const release = makeRelease(source);
+    const t = release.cells[1];
+    expect(t.metadata.editable).toBe(false);
+    expect(t.metadata.deletable).toBe(false);
+    expect((t.metadata.nbgrader as { locked: boolean }).locked).toBe(true);
+    const sum = (t.metadata.nbgrader as { checksum: string }).checksum;
+    expect(sum).toMatch(/^[0-9a-f]{32}$/);
+    const morePoints = JSON.parse(JSON.stringify(t));
+    morePoints.metadata.nbgrader.points = 3;
+    expect(computeChecksum(morePoints)).not.toBe(sum);
+    expect(release.cells[0].source.join('')).toBe('const k = undefined as any; // YOUR CODE HERE');
+  });
+});
+
+test('assignment 1 validates: the source earns full marks, the release compiles and earns zero', async () => {
+  const report = await validate(A1, () => {});
+  expect(report.problems).toEqual([]);
+  expect(report.sourceScore).toBe(11);
+  expect(report.releaseScore).toBe(0);
+}, 180000);
+
+describe('a batch of good and hostile submissions', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-batch-'));
+  const subs = path.join(tmp, 'submitted');
+  const out = path.join(tmp, 'gradebook');
+  let requests = 0;
+  const server = http.createServer((_req, res) => { requests++; res.end('ok'); });
+  afterAll(() => { server.close(); fs.rmSync(tmp, { recursive: true, force: true }); for (const p of [path.join(projectRoot(), 'PWNED-by-student'), '/tmp/PWNED-by-student']) fs.rmSync(p, { force: true }); });
+
+  test('each case gets its score and message, and good submissions score as they do alone', async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const a = loadAssignment(A1);
+    const fixtures = writeFixtures(subs, projectRoot(), a.sourcePath, a.releasePath, port);
+    const list = collectSubmissions([subs], A1);
+    expect(list.length).toBe(fixtures.length);
+    const lines: string[] = [];
+    const results = await gradeBatch(a, list, { jobs: 2, out, cellTimeoutSeconds: 12, memoryMB: 1200, log: (l) => lines.push(l) });
+    const byName = new Map(results.map((r) => [r.student, r]));
+    const failures: string[] = [];
+    for (const f of fixtures) {
+      const r = byName.get(f.name)!;
+      const messages = [r.output, ...r.tests.map((t) => t.output)].join('\n');
+      if (r.score !== f.score) failures.push(`${f.name}: score ${r.score}, expected ${f.score} (${messages.slice(0, 300)})`);
+      if ((r.status) !== (f.status ?? 'graded')) failures.push(`${f.name}: status ${r.status}`);
+      if (f.message && !f.message.test(messages)) failures.push(`${f.name}: messages do not match ${f.message}: ${messages.slice(0, 300)}`);
+      const files = ['results', 'graded', 'feedback'].map((d) => path.join(out, d, `${f.name}.${d === 'results' ? 'json' : d === 'graded' ? 'ipynb' : 'html'}`)).filter((p) => fs.existsSync(p));
+      for (const text of f.mustNotContain ?? []) for (const file of files) if (fs.readFileSync(file, 'utf8').includes(text)) failures.push(`${f.name}: ${path.basename(path.dirname(file))} contains '${text}'`);
+    }
+    expect(failures).toEqual([]);
+
+    // Hidden test code never reaches any student's feedback.
+    for (const file of fs.readdirSync(path.join(out, 'feedback'))) {
+      const html = fs.readFileSync(path.join(out, 'feedback', file), 'utf8');
+      expect(html).not.toContain('depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2 })');
+      expect(html).not.toMatch(/<script/i);
+    }
+    // Nothing written outside the work folder; no connection reached the host (bwrap) .
+    expect(fs.existsSync(path.join(projectRoot(), 'PWNED-by-student'))).toBe(false);
+    if (bwrapAvailable()) {
+      expect(fs.existsSync('/tmp/PWNED-by-student')).toBe(false);
+      expect(requests).toBe(0);
+    }
+    // Output was truncated, not kept whole.
+    expect(fs.readFileSync(path.join(out, 'graded', 'huge-output.ipynb'), 'utf8')).toMatch(/output truncated at/);
+    expect(fs.statSync(path.join(out, 'graded', 'huge-output.ipynb')).size).toBeLessThan(3 * 1048576);
+
+    // The good submission graded alone scores the same.
+    const alone = await grade(a, path.join(subs, 'good.ipynb'));
+    expect(alone.score).toBe(byName.get('good')!.score);
+    expect(alone.tests.map((t) => t.status)).toEqual(byName.get('good')!.tests.map((t) => t.status));
+
+    // The CSV has one row per submission.
+    expect(exportCsv(out).trim().split('\n').length).toBe(fixtures.length + 1);
+    console.log(`batch of ${fixtures.length}: ${lines[lines.length - 1]}`);
+  }, 900000);
+});
+
+test('a grading run killed with SIGKILL resumes: nothing lost, nothing graded twice', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-kill-'));
+  const a = loadAssignment(A1);
+  const subs = path.join(tmp, 'subs');
+  fs.mkdirSync(subs);
+  for (const name of ['s1', 's2', 's3', 's4']) fs.copyFileSync(name === 's2' ? a.releasePath : a.sourcePath, path.join(subs, `${name}.ipynb`));
+  const out = path.join(tmp, 'gb');
+  const cli = path.join(projectRoot(), 'bin', 'cvkit.js');
+  const results = path.join(out, 'results');
+  const run = () => spawn(process.execPath, [cli, 'grade', A1, subs, '--out', out, '--jobs', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+
+  const first = run();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (fs.existsSync(results) && fs.readdirSync(results).filter((f) => f.endsWith('.json')).length >= 1) { clearInterval(timer); first.kill('SIGKILL'); resolve(); }
+    }, 100);
+    first.on('exit', () => { clearInterval(timer); reject(new Error('the first run ended before it was killed')); });
+  });
+  await new Promise((r) => first.once('exit', r));
+  const kept = fs.readdirSync(results).filter((f) => f.endsWith('.json'));
+  expect(kept.length).toBeGreaterThanOrEqual(1);
+  expect(kept.length).toBeLessThan(4);
+  const before = new Map(kept.map((f) => [f, JSON.parse(fs.readFileSync(path.join(results, f), 'utf8')).graded_at]));
+
+  const second = run();
+  let log = '';
+  second.stdout!.on('data', (d) => { log += d; });
+  const code = await new Promise((r) => second.once('exit', r));
+  expect(code).toBe(0);
+  const all = fs.readdirSync(results).filter((f) => f.endsWith('.json')).sort();
+  expect(all).toEqual(['s1.json', 's2.json', 's3.json', 's4.json']);
+  for (const [f, gradedAt] of before) expect(JSON.parse(fs.readFileSync(path.join(results, f), 'utf8')).graded_at).toBe(gradedAt);
+  expect((log.match(/already graded/g) ?? []).length).toBe(kept.length);
+  const scores = all.map((f) => JSON.parse(fs.readFileSync(path.join(results, f), 'utf8')).score);
+  expect(scores).toEqual([11, 0, 11, 11]);
+  const csv = fs.readFileSync(path.join(out, 'grades.csv'), 'utf8').trim().split('\n');
+  expect(csv.length).toBe(5);
+  fs.rmSync(tmp, { recursive: true, force: true });
+}, 300000);
