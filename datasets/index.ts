@@ -2,3 +2,4 @@
 export * from './shapes';
 export * from './mnist';
 export * from './tensors';
+export * from './faces';

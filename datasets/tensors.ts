@@ -9,6 +9,9 @@ export interface ImageDataset {
   labels: Int32Array;
 }
 
+/** Any of the kit's image sets (labelled or not: the faces carry landmarks instead). */
+export type ImageSet = Omit<ImageDataset, 'labels'>;
+
 export interface TensorPair {
   /** [N, H, W, C] float32. */
   x: tf.Tensor4D;
@@ -26,14 +29,14 @@ export function toTensors(data: ImageDataset): TensorPair {
 }
 
 /** Images [start, end) of a dataset as an [n, H, W, C] tensor. Caller disposes. */
-export function imagesTensor(data: ImageDataset, start = 0, end = data.count): tf.Tensor4D {
+export function imagesTensor(data: ImageSet, start = 0, end = data.count): tf.Tensor4D {
   const per = data.images.length / data.count;
   const channels = per / (data.height * data.width);
   return tf.tensor4d(data.images.subarray(start * per, end * per), [end - start, data.height, data.width, channels]);
 }
 
 /** Image `i` of a dataset as a RawImage for the display helpers (a view, no copy). */
-export function imageAt(data: ImageDataset, i: number): { height: number; width: number; channels: number; data: Float32Array } {
+export function imageAt(data: ImageSet, i: number): { height: number; width: number; channels: number; data: Float32Array } {
   const per = data.images.length / data.count;
   return { height: data.height, width: data.width, channels: per / (data.height * data.width), data: data.images.subarray(i * per, (i + 1) * per) };
 }

@@ -55,3 +55,102 @@ test('PCK@alpha counts landmarks within alpha x reference size; NME divides the 
   expect(pck(pred, truth, [20, 20], 0.1)).toBeCloseTo(4 / 5, 10); // thresholds 2 px: misses only [10,3]
   expect(nme(pred, truth, [10, 2])).toBeCloseTo(((1 + 3) / 2 / 10 + (0 + 2 + 0) / 3 / 2) / 2, 10);
 });
+
+describe('models, CenterNet and data', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { buildStackedHourglass, buildLandmarkRegressor, buildCenterNet } = require('../lib/nn/hourglass') as typeof import('../lib/nn/hourglass');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const L = require('../lib/landmarks') as typeof import('../lib/landmarks');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { focalLoss, centerNetLoss, modelLoss } = require('../lib/train/losses') as typeof import('../lib/train/losses');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { generateFaces } = require('../datasets/faces') as typeof import('../datasets/faces');
+
+  beforeAll(async () => { await tf.setBackend('cpu'); });
+
+  test('the stacked hourglass: one heatmap output per stack at stride 4, skips added, residual skips through 1x1 convs', () => {
+    const m = buildStackedHourglass({ inputShape: [32, 32, 3], numLandmarks: 5, stacks: 3, depth: 2, features: 16, seed: 1 });
+    expect(m.outputs.map((o) => o.shape)).toEqual([[null, 8, 8, 5], [null, 8, 8, 5], [null, 8, 8, 5]]);
+    const classes = m.layers.map((l) => l.getClassName());
+    expect(classes).not.toContain('Concatenate');
+    expect(classes.filter((c) => c === 'UpSampling2D').length).toBe(3 * 2); // depth 2 per stack
+    expect(m.layers.some((l) => /_skip_conv/.test(l.name))).toBe(true); // stem 16/2 -> 16 channels
+    // Intermediate supervision: the stacked loss is the sum of each stack's MSE.
+    const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 3);
+    const y = tf.randomUniform([2, 8, 8, 5], 0, 1, 'float32', 4);
+    const outs = m.predict(x) as tf.Tensor[];
+    const sum = outs.reduce((s, o) => s + (tf.losses.meanSquaredError(y, o) as tf.Scalar).dataSync()[0], 0);
+    expect(modelLoss('stackedMSE', outs, y).dataSync()[0]).toBeCloseTo(sum, 5);
+    const r = buildLandmarkRegressor({ inputShape: [32, 32, 3], numLandmarks: 5, depth: 2, features: 16 });
+    expect(r.outputs[0].shape).toEqual([null, 10]);
+    tf.dispose([x, y, ...outs]);
+  });
+
+  test("Gaussian radius: CenterNet's released formula gives 2.73 for a 10x10 box, the corrected one 0.82", () => {
+    expect(L.gaussianRadius(10, 10, 0.7, 'centernet')).toBeCloseTo(2.73, 2);
+    expect(L.gaussianRadius(10, 10, 0.7, 'corrected')).toBeCloseTo(0.82, 2);
+    // The corrected radius really is the largest corner shift that keeps IoU >= 0.7 (case 2: both corners move out).
+    const r = L.gaussianRadius(10, 10, 0.7, 'corrected');
+    expect(L.iou([0, 0, 10, 10], [-r, -r, 10 + r, 10 + r])).toBeCloseTo(0.7, 2);
+  });
+
+  test('focal loss has its exact constants; CenterNet targets encode and decode back to the boxes', () => {
+    // One peak (y = 1, p = 0.5) and one negative (y = 0.5, p = 0.5): (1-p)^2 log p + (1-y)^4 p^2 log(1-p), / 1 peak.
+    const logits = tf.tensor4d([0, 0], [1, 1, 2, 1]);
+    const target = tf.tensor4d([1, 0.5], [1, 1, 2, 1]);
+    const expected = -(0.25 * Math.log(0.5) + Math.pow(0.5, 4) * 0.25 * Math.log(0.5));
+    expect(focalLoss(logits, target).dataSync()[0]).toBeCloseTo(expected, 6);
+    // p is clamped to [1e-4, 1 - 1e-4]: a confident wrong negative costs at most log(1e-4) * weight.
+    const huge = focalLoss(tf.tensor4d([50], [1, 1, 1, 1]), tf.tensor4d([0], [1, 1, 1, 1])).dataSync()[0];
+    expect(huge).toBeCloseTo(-Math.pow(1 - 1e-4, 2) * Math.log(1e-4), 3);
+
+    const boxes: L.Box[] = [[4, 8, 20, 30], [30, 2, 58, 26]];
+    const packed = L.encodeCenterNet(boxes, [1, 3], { size: 16, stride: 4, numClasses: 5 });
+    const t = tf.tensor4d(packed, [1, 16, 16, 10]);
+    // A model that outputs the targets exactly (logits +-20 at peaks) decodes to the boxes.
+    const heat = t.slice([0, 0, 0, 0], [1, 16, 16, 5]).equal(1).toFloat().mul(40).sub(20);
+    const dets = L.decodeCenterNet([heat, t.slice([0, 0, 0, 5], [1, 16, 16, 2]), t.slice([0, 0, 0, 7], [1, 16, 16, 2])], 4);
+    expect(dets[0].length).toBe(2);
+    for (const d of dets[0]) {
+      const i = d.classId === 1 ? 0 : 1;
+      expect(d.classId).toBe([1, 3][i]);
+      d.box.forEach((v, j) => expect(v).toBeCloseTo(boxes[i][j], 4));
+    }
+    const loss = centerNetLoss([heat, t.slice([0, 0, 0, 5], [1, 16, 16, 2]), t.slice([0, 0, 0, 7], [1, 16, 16, 2])], t);
+    expect(loss.size.dataSync()[0]).toBeLessThan(1e-3);
+    expect(loss.offset.dataSync()[0]).toBeLessThan(1e-3);
+    const ap = L.averagePrecision(dets, [{ boxes, classes: [1, 3] }], 5);
+    expect(ap.mean).toBeCloseTo(1, 6);
+    expect(Number.isNaN(ap.perClass[0])).toBe(true); // no ground truth of class 0
+  });
+
+  test('AP@0.5: a duplicate is a false positive, a low-IoU box misses, precision is made monotone', () => {
+    const truth = [{ boxes: [[0, 0, 10, 10], [20, 20, 30, 30]] as L.Box[], classes: [0, 0] }];
+    const dets = [[
+      { box: [0, 0, 10, 10] as L.Box, score: 0.9, classId: 0 },
+      { box: [0, 0, 10, 10] as L.Box, score: 0.8, classId: 0 },   // duplicate: FP
+      { box: [20, 20, 30, 30] as L.Box, score: 0.7, classId: 0 }, // TP at rank 3
+      { box: [25, 25, 40, 40] as L.Box, score: 0.6, classId: 0 }, // IoU < 0.5: FP
+    ]];
+    // recall 0.5 at precision 1, recall 1 at precision 2/3: AP = 0.5 * 1 + 0.5 * 2/3.
+    expect(L.averagePrecision(dets, truth, 1).mean).toBeCloseTo(0.5 + 0.5 * (2 / 3), 6);
+  });
+
+  test('synthetic faces are deterministic by seed, in [0, 1], with K landmarks inside the image', () => {
+    const a = generateFaces({ count: 6, seed: 5 });
+    const b = generateFaces({ count: 6, seed: 5 });
+    const c = generateFaces({ count: 6, seed: 6 });
+    expect(Buffer.from(a.images.buffer).equals(Buffer.from(b.images.buffer))).toBe(true);
+    expect(Buffer.from(a.images.buffer).equals(Buffer.from(c.images.buffer))).toBe(false);
+    expect(a.landmarks).toEqual(b.landmarks);
+    expect(a.images.every((v) => v >= 0 && v <= 1)).toBe(true);
+    for (const pts of a.landmarks) {
+      expect(pts.length).toBe(7);
+      for (const [x, y] of pts) { expect(x).toBeGreaterThan(-1); expect(x).toBeLessThan(64); expect(y).toBeGreaterThan(-1); expect(y).toBeLessThan(64); }
+      expect(pts[0][0]).toBeLessThan(pts[1][0]); // the left eye is left of the right eye (rotation <= 30 degrees)
+    }
+    expect(a.faceSize.every((s) => s >= 0.45 * 64 - 1e-9 && s <= 0.75 * 64 + 1e-9)).toBe(true);
+  });
+});

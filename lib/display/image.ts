@@ -91,6 +91,8 @@ export interface GridOptions extends PngOptions {
   title?: string;
   /** Per-image range (e.g. 'auto' for filters); overrides `range`. */
   ranges?: Range[];
+  /** Per-image boxes and points drawn over the cells (see `annotate`). */
+  annotations?: (Annotations | undefined)[];
 }
 
 /** A grid of images with captions, as PNG bytes. Images may differ in size; cells fit the largest. */
@@ -121,6 +123,9 @@ export function imageGrid(images: ImageLike[], options: GridOptions = {}): Buffe
     const x = pad + (i % columns) * (cellW + pad);
     const y = titleH + pad + Math.floor(i / columns) * (cellH + pad);
     drawImage(ctx, raw, x + (cellW - raw.width * scale) / 2, y, scale, options.ranges?.[i] ?? options.range ?? [0, 1]);
+    const notes = options.annotations?.[i];
+    if (notes) drawAnnotations(ctx, notes, x + (cellW - raw.width * scale) / 2, y, scale);
+    ctx.font = '11px "DejaVu Sans", sans-serif';
     const caption = options.captions?.[i];
     if (caption) {
       ctx.fillStyle = '#000000';
@@ -191,17 +196,22 @@ export interface Annotations {
   points?: [number, number][];
   /** CSS colours, one per box (default cycles a palette). */
   colors?: string[];
+  /** CSS colours, one per point (default red with a white rim). */
+  pointColors?: string[];
+  /**
+   * 'edges' (default): x = 0 is the left edge of the image (the shapes generator's keypoints);
+   * 'index': x = i is the centre of pixel column i (lib/landmarks, the faces data set).
+   */
+  pointUnits?: 'edges' | 'index';
 }
 
 const ANNOTATION_COLORS = ['#ff3b30', '#34c759', '#007aff', '#ffcc00', '#af52de', '#ff9500', '#5ac8fa'];
 
-/** An image with boxes, labels and points drawn over it, upscaled, as PNG bytes. */
-export function annotate(image: ImageLike, annotations: Annotations, options: PngOptions = {}): Buffer {
-  const raw = toRawImage(image);
-  const scale = options.scale ?? defaultScale(raw.width) * 2;
-  const canvas = createCanvas(raw.width * scale, raw.height * scale);
-  const ctx = canvas.getContext('2d');
-  drawImage(ctx, raw, 0, 0, scale, options.range ?? [0, 1]);
+/** Draws boxes, labels and points (image pixel units) at offset (x0, y0) with `scale`. */
+function drawAnnotations(ctx: SKRSContext2D, annotations: Annotations, x0: number, y0: number, scale: number): void {
+  const shift = annotations.pointUnits === 'index' ? 0.5 : 0;
+  ctx.save();
+  ctx.translate(x0, y0);
   ctx.lineWidth = 2;
   ctx.font = 'bold 11px "DejaVu Sans", sans-serif';
   (annotations.boxes ?? []).forEach(([x1, y1, x2, y2], i) => {
@@ -216,12 +226,24 @@ export function annotate(image: ImageLike, annotations: Annotations, options: Pn
       ctx.fillText(label, x1 * scale + 2, Math.max(10, y1 * scale - 3));
     }
   });
-  for (const [x, y] of annotations.points ?? []) {
+  (annotations.points ?? []).forEach(([px, py], i) => {
+    const x = px + shift, y = py + shift;
     ctx.fillStyle = '#ffffff';
     ctx.beginPath(); ctx.arc(x * scale, y * scale, 3.5, 0, 2 * Math.PI); ctx.fill();
-    ctx.fillStyle = '#ff2d55';
+    ctx.fillStyle = annotations.pointColors?.[i] ?? '#ff2d55';
     ctx.beginPath(); ctx.arc(x * scale, y * scale, 2.2, 0, 2 * Math.PI); ctx.fill();
-  }
+  });
+  ctx.restore();
+}
+
+/** An image with boxes, labels and points drawn over it, upscaled, as PNG bytes. */
+export function annotate(image: ImageLike, annotations: Annotations, options: PngOptions = {}): Buffer {
+  const raw = toRawImage(image);
+  const scale = options.scale ?? defaultScale(raw.width) * 2;
+  const canvas = createCanvas(raw.width * scale, raw.height * scale);
+  const ctx = canvas.getContext('2d');
+  drawImage(ctx, raw, 0, 0, scale, options.range ?? [0, 1]);
+  drawAnnotations(ctx, annotations, 0, 0, scale);
   return canvas.toBuffer('image/png');
 }
 

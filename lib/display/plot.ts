@@ -13,6 +13,9 @@ import { createCanvas } from '@napi-rs/canvas';
 import { display, newDisplay, DisplayHandle, MimeBundle } from './kernel';
 import { colormap } from './colormap';
 
+/** The axis settings the PNG fallback also honours (plotly takes many more). */
+export interface Axis { title?: string; type?: 'linear' | 'log'; tickvals?: number[]; ticktext?: string[]; range?: [number, number]; [key: string]: unknown }
+
 export interface Trace {
   type?: 'scatter' | 'heatmap' | 'bar';
   mode?: 'lines' | 'markers' | 'lines+markers';
@@ -27,7 +30,7 @@ export interface Trace {
 
 export interface Figure {
   data: Trace[];
-  layout?: { title?: string; xaxis?: { title?: string }; yaxis?: { title?: string }; width?: number; height?: number; [key: string]: unknown };
+  layout?: { title?: string; xaxis?: Axis; yaxis?: Axis; width?: number; height?: number; [key: string]: unknown };
 }
 
 let libraryShown = false;
@@ -105,12 +108,14 @@ export function figurePng(figure: Figure): Buffer {
     xl.forEach((label, c) => ctx.fillText(String(label).slice(0, 8), m.l + c * cw + 2, m.t + ph + 14));
     yl.forEach((label, r) => ctx.fillText(String(label).slice(0, 8), 4, m.t + r * chh + chh / 2 + 4));
   } else {
-    const traces = figure.data.filter((t) => t.y && t.y.length > 0);
+    const logY = figure.layout?.yaxis?.type === 'log';
+    const traces = figure.data.filter((t) => t.y && t.y.length > 0).map((t) => (logY ? { ...t, y: t.y!.map((v) => Math.log10(v)) } : t));
     const xs = traces.flatMap((t) => t.x ?? t.y!.map((_, i) => i));
     const ys = traces.flatMap((t) => t.y!).filter((v) => Number.isFinite(v));
     const range = (v: number[]) => v.reduce(([lo, hi], x) => [Math.min(lo, x), Math.max(hi, x)], [Infinity, -Infinity]);
     const [x0, x1] = range(xs);
-    let [y0, y1] = range(ys);
+    let [y0, y1] = figure.layout?.yaxis?.range && !logY ? figure.layout.yaxis.range : range(ys);
+    if (logY || traces.some((t) => t.type === 'bar')) y0 = Math.min(y0, logY ? Math.floor(y0) : 0);
     if (y0 === y1) { y0 -= 1; y1 += 1; }
     const X = (v: number) => m.l + (x1 > x0 ? ((v - x0) / (x1 - x0)) * pw : pw / 2);
     const Y = (v: number) => m.t + ph - ((v - y0) / (y1 - y0)) * ph;
@@ -118,9 +123,11 @@ export function figurePng(figure: Figure): Buffer {
     ctx.lineWidth = 1;
     for (const t of niceTicks(y0, y1)) {
       ctx.beginPath(); ctx.moveTo(m.l, Y(t)); ctx.lineTo(m.l + pw, Y(t)); ctx.stroke();
-      ctx.fillText(String(t), 4, Y(t) + 4);
+      ctx.fillText(logY ? String(Number(Math.pow(10, t).toPrecision(2))) : String(t), 4, Y(t) + 4);
     }
-    for (const t of niceTicks(x0, x1)) ctx.fillText(String(t), X(t) - 8, m.t + ph + 14);
+    const xaxis = figure.layout?.xaxis;
+    if (xaxis?.tickvals && xaxis.ticktext) xaxis.tickvals.forEach((v, i) => ctx.fillText(String(xaxis.ticktext![i] ?? v).slice(0, 14), X(v) - 20, m.t + ph + 14));
+    else for (const t of niceTicks(x0, x1)) ctx.fillText(String(t), X(t) - 8, m.t + ph + 14);
     traces.forEach((t, k) => {
       const color = (t.marker as { color?: unknown } | undefined)?.color;
       const base = PALETTE[k % PALETTE.length];

@@ -2,3 +2,5 @@
 export * from './heatmap';
 export * from './decoders';
 export * from './metrics';
+export * from './centernet';
+export * from './predict';

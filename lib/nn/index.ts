@@ -1,2 +1,3 @@
 /** Models. */
 export * from './vgg';
+export * from './hourglass';

@@ -26,7 +26,7 @@ export interface KernelOptions {
   memoryLimitMB?: number;
   /** Text output kept per cell, in bytes (default 1 MB). */
   maxOutputBytes?: number;
-  /** Rich output (images, HTML) kept per cell, in bytes (default 8 MB). */
+  /** Rich output (images, HTML) kept per cell, in bytes (default 64 MB: plotly.js alone is 3.5 MB). */
   maxDisplayBytes?: number;
   /** false: the kernel gets only `env` and PATH, not this process's environment (default true). */
   inheritEnv?: boolean;
@@ -74,7 +74,7 @@ export class CellOutputs {
   private displayBytes = 0;
   private truncated = false;
   private displayDropped = false;
-  constructor(private readonly maxBytes: number, private readonly maxDisplayBytes = 8 * 1024 * 1024) {}
+  constructor(private readonly maxBytes: number, private readonly maxDisplayBytes = 64 * 1024 * 1024) {}
 
   stream(name: 'stdout' | 'stderr', text: string): void {
     if (this.truncated) return;

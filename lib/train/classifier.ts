@@ -9,8 +9,11 @@ import { Progress } from '../display/progress';
 import { Random } from '../runtime/random';
 import { saveModel } from '../runtime/modelIO';
 import { accuracy } from './metrics';
-import { ReplicaPool, defaultThreads, splitShares, ShareResult } from './dataParallel';
-import { flattenTensors, unflattenInto } from './flatten';
+import { ReplicaPool, defaultThreads, trainStep } from './dataParallel';
+import { BatchGradients, lossGradients, softmaxCrossEntropy } from './losses';
+
+export { softmaxCrossEntropy };
+export type { BatchGradients };
 
 export interface ClassifierData {
   /** [N, H, W, C] float32. */
@@ -85,29 +88,9 @@ export interface Evaluation {
   predictions: Int32Array;
 }
 
-/** Mean softmax cross-entropy of raw logits [N, K] against integer labels [N]. */
-export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels.toInt(), logits.shape[1] as number), logits) as tf.Scalar);
-}
-
-export interface BatchGradients {
-  /** Mean loss of the batch (scalar tensor). */
-  loss: tf.Scalar;
-  /** Gradient of every trainable variable, by variable name. */
-  grads: tf.NamedTensorMap;
-  /** argmax of the logits per example. */
-  predictions: tf.Tensor1D;
-}
-
-/** One training forward/backward on a batch (training mode): loss, gradients and predictions. Caller disposes. */
-export function batchGradients(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor1D, vars: tf.Variable[]): BatchGradients {
-  let predictions: tf.Tensor1D | null = null;
-  const { value, grads } = tf.variableGrads(() => {
-    const logits = model.apply(x, { training: true }) as tf.Tensor;
-    predictions = tf.keep(logits.argMax(-1)) as tf.Tensor1D;
-    return softmaxCrossEntropy(logits, y);
-  }, vars);
-  return { loss: value, grads, predictions: predictions! };
+/** One classifier training forward/backward on a batch (training mode): loss, gradients and predictions. Caller disposes. */
+export function batchGradients(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor1D, vars: tf.Variable[]): BatchGradients & { predictions: tf.Tensor1D } {
+  return lossGradients(model, x, y, vars, 'softmaxCrossEntropy') as BatchGradients & { predictions: tf.Tensor1D };
 }
 
 /** Loss, accuracy and predictions over a whole dataset, in batches (inference mode). */
@@ -182,35 +165,9 @@ export async function trainClassifier(model: tf.LayersModel, train: ClassifierDa
           (optimizer as unknown as { learningRate: number }).learningRate = baseRate * 0.5 * (1 + Math.cos(Math.PI * fraction));
         }
         const idx = order.slice(b * batchSize, (b + 1) * batchSize);
-        const shares = splitShares(idx, pool ? pool.size + 1 : 1);
-        const others = pool ? pool.compute(shares.slice(1)) : Promise.resolve([] as ShareResult[]);
-        const mine = shares[0];
-        const idxTensor = tf.tensor1d(mine, 'int32');
-        const xb = tf.gather(train.x, idxTensor);
-        const yb = tf.gather(train.y, idxTensor);
-        const { loss: value, grads, predictions } = batchGradients(model, xb, yb, vars);
-        const pred = await predictions.data();
-        let lossValue = (await value.data())[0] * mine.length;
-        for (let i = 0; i < mine.length; i++) if (pred[i] === labels[mine[i]]) hits++;
-        if (pool) {
-          // Average the gradients of all shares, weighted by share size; every replica applies the same.
-          const average = flattenTensors(vars.map((v) => grads[v.name]));
-          for (let k = 0; k < average.length; k++) average[k] *= mine.length;
-          for (const r of await others) {
-            for (let k = 0; k < average.length; k++) average[k] += r.grads[k] * r.count;
-            lossValue += r.loss * r.count;
-            hits += r.correct;
-          }
-          for (let k = 0; k < average.length; k++) average[k] /= idx.length;
-          const named = unflattenInto(average, vars);
-          optimizer.applyGradients(named);
-          pool.apply(average, (optimizer as unknown as { learningRate: number }).learningRate);
-          tf.dispose(Object.values(named));
-        } else {
-          optimizer.applyGradients(grads);
-        }
-        lossValue /= idx.length;
-        tf.dispose([idxTensor, xb, yb, value, predictions, ...Object.values(grads)]);
+        const r = await trainStep({ model, optimizer, vars, pool, x: train.x, y: train.y, loss: 'softmaxCrossEntropy' }, idx, labels);
+        const lossValue = r.loss;
+        hits += r.correct;
         lossSum += lossValue * idx.length;
         seen += idx.length;
         steps++;

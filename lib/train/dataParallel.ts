@@ -13,6 +13,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { projectPath } from '../runtime/paths';
+import { LossKind, lossGradients } from './losses';
+import { flattenTensors, unflattenInto } from './flatten';
 
 export interface ShareResult { grads: Float32Array; loss: number; correct: number; count: number }
 
@@ -58,16 +60,17 @@ export class ReplicaPool {
   }
 
   /**
-   * Starts `count` replicas of `model` over the training set (`x` [N, ...] and labels `y`), with an
-   * Adam optimiser at `learningRate`. The data is shared with the threads, not copied per step.
+   * Starts `count` replicas of `model` over the training set (`x` [N, ...] and targets `y` [N, ...]:
+   * int32 labels or float32 values), with an Adam optimiser at `learningRate`, computing `loss`.
+   * The data is shared with the threads, not copied per step.
    */
-  static async start(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, learningRate: number, count: number): Promise<ReplicaPool> {
+  static async start(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, learningRate: number, count: number, loss: LossKind = 'softmaxCrossEntropy'): Promise<ReplicaPool> {
     const script = projectPath('dist', 'lib', 'train', 'replicaWorker.js');
     if (!fs.existsSync(script)) throw new Error(`${script} is missing (run npm run build)`);
     const xShared = new Float32Array(new SharedArrayBuffer(x.size * 4));
     xShared.set(await x.data() as Float32Array);
-    const yShared = new Int32Array(new SharedArrayBuffer(y.size * 4));
-    yShared.set(await y.data() as Int32Array);
+    const yShared = y.dtype === 'int32' ? new Int32Array(new SharedArrayBuffer(y.size * 4)) : new Float32Array(new SharedArrayBuffer(y.size * 4));
+    yShared.set(await y.data() as Int32Array & Float32Array);
     const topology = model.toJSON(null, false) as object;
     const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
     const workers = Array.from({ length: count }, () => new Worker(script));
@@ -80,7 +83,7 @@ export class ReplicaPool {
         };
         w.on('message', onMessage);
         w.once('error', reject);
-        w.postMessage({ type: 'init', topology, weights, x: xShared, xShape: x.shape, y: yShared, learningRate, backend: tf.getBackend() === 'tensorflow' ? 'node' : tf.getBackend() });
+        w.postMessage({ type: 'init', topology, weights, x: xShared, xShape: x.shape, y: yShared, yShape: y.shape, yDtype: y.dtype, loss, learningRate, backend: tf.getBackend() === 'tensorflow' ? 'node' : tf.getBackend() });
       })));
     } catch (err) {
       await pool.close();
@@ -109,4 +112,54 @@ export class ReplicaPool {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+export interface StepContext {
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  vars: tf.Variable[];
+  pool: ReplicaPool | null;
+  x: tf.Tensor;
+  y: tf.Tensor;
+  loss: LossKind;
+}
+
+/**
+ * One optimiser step on the examples `idx`: the main thread and each replica compute gradients on
+ * their share, the gradients are averaged weighted by share size, and every copy applies the same
+ * average. Returns the batch's mean loss and, for classifiers (`labels` given), the number right.
+ */
+export async function trainStep(ctx: StepContext, idx: number[], labels?: ArrayLike<number>): Promise<{ loss: number; correct: number }> {
+  const { pool, vars, optimizer } = ctx;
+  const shares = splitShares(idx, pool ? pool.size + 1 : 1);
+  const others = pool ? pool.compute(shares.slice(1)) : Promise.resolve([] as ShareResult[]);
+  const mine = shares[0];
+  const idxTensor = tf.tensor1d(mine, 'int32');
+  const xb = tf.gather(ctx.x, idxTensor);
+  const yb = tf.gather(ctx.y, idxTensor);
+  const { loss: value, grads, predictions } = lossGradients(ctx.model, xb, yb, vars, ctx.loss);
+  let correct = 0;
+  if (predictions && labels) {
+    const pred = await predictions.data();
+    for (let i = 0; i < mine.length; i++) if (pred[i] === labels[mine[i]]) correct++;
+  }
+  let lossValue = (await value.data())[0] * mine.length;
+  if (pool) {
+    const average = flattenTensors(vars.map((v) => grads[v.name]));
+    for (let k = 0; k < average.length; k++) average[k] *= mine.length;
+    for (const r of await others) {
+      for (let k = 0; k < average.length; k++) average[k] += r.grads[k] * r.count;
+      lossValue += r.loss * r.count;
+      correct += r.correct;
+    }
+    for (let k = 0; k < average.length; k++) average[k] /= idx.length;
+    const named = unflattenInto(average, vars);
+    optimizer.applyGradients(named);
+    pool.apply(average, (optimizer as unknown as { learningRate: number }).learningRate);
+    tf.dispose(Object.values(named));
+  } else {
+    optimizer.applyGradients(grads);
+  }
+  tf.dispose([idxTensor, xb, yb, value, ...(predictions ? [predictions] : []), ...Object.values(grads)]);
+  return { loss: lossValue / idx.length, correct };
 }

@@ -2,3 +2,5 @@
 export * from './classifier';
 export * from './metrics';
 export * from './recipes';
+export * from './dense';
+export * from './losses';

@@ -6,10 +6,10 @@
 import { parentPort } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initRuntime } from '../runtime/backend';
-import { batchGradients } from './classifier';
+import { lossGradients, LossKind } from './losses';
 import { flattenTensors, unflattenInto } from './flatten';
 
-interface Init { type: 'init'; topology: object; weights: Float32Array[]; x: Float32Array; xShape: number[]; y: Int32Array; learningRate: number; backend: string }
+interface Init { type: 'init'; topology: object; weights: Float32Array[]; x: Float32Array; xShape: number[]; y: Int32Array | Float32Array; yShape: number[]; yDtype: 'int32' | 'float32'; loss: LossKind; learningRate: number; backend: string }
 interface Step { type: 'step'; indices: Int32Array }
 interface Apply { type: 'apply'; grads: Float32Array; learningRate: number }
 type Message = Init | Step | Apply | { type: 'close' };
@@ -34,20 +34,26 @@ async function handle(message: Message): Promise<void> {
       const m = model!;
       const d = data!;
       const per = d.xShape.slice(1).reduce((a, b) => a * b, 1);
+      const perY = d.yShape.slice(1).reduce((a, b) => a * b, 1);
       const idx = message.indices;
       const xb = new Float32Array(idx.length * per);
-      const yb = new Int32Array(idx.length);
-      idx.forEach((src, k) => { xb.set(d.x.subarray(src * per, (src + 1) * per), k * per); yb[k] = d.y[src]; });
+      const yb = d.yDtype === 'int32' ? new Int32Array(idx.length * perY) : new Float32Array(idx.length * perY);
+      idx.forEach((src, k) => {
+        xb.set(d.x.subarray(src * per, (src + 1) * per), k * per);
+        yb.set(d.y.subarray(src * perY, (src + 1) * perY), k * perY);
+      });
       const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
       let correct = 0;
       const x = tf.tensor(xb, [idx.length, ...d.xShape.slice(1)]);
-      const y = tf.tensor1d(yb, 'int32');
-      const { loss: value, grads, predictions } = batchGradients(m, x, y, vars);
-      const pred = predictions.dataSync();
-      for (let k = 0; k < idx.length; k++) if (pred[k] === yb[k]) correct++;
+      const y = tf.tensor(yb, [idx.length, ...d.yShape.slice(1)], d.yDtype);
+      const { loss: value, grads, predictions } = lossGradients(m, x, y, vars, d.loss);
+      if (predictions) {
+        const pred = predictions.dataSync();
+        for (let k = 0; k < idx.length; k++) if (pred[k] === yb[k]) correct++;
+      }
       const flat = flattenTensors(vars.map((v) => grads[v.name]));
       const loss = value.dataSync()[0];
-      tf.dispose([x, y, value, predictions, ...Object.values(grads)]);
+      tf.dispose([x, y, value, ...(predictions ? [predictions] : []), ...Object.values(grads)]);
       parentPort!.postMessage({ type: 'grads', grads: flat, loss, correct, count: idx.length }, [flat.buffer]);
       break;
     }
