@@ -33,6 +33,7 @@ describe('authoring', () => {
       'const lr: number = 0.01; // SOLUTION',
       '  return a + 1; // SOLUTION',
       'doSomething(); // SOLUTION',
+      '  rate: 2e-3 as number, // SOLUTION',
     ].join('\n');
     expect(stubCode(src)).toBe([
       'function f(a: number): number {',
@@ -42,6 +43,7 @@ describe('authoring', () => {
       'const lr: number = undefined as any; // YOUR CODE HERE',
       '  throw new Error("not implemented"); // YOUR CODE HERE',
       '// YOUR CODE HERE',
+      '  rate: undefined as any, // YOUR CODE HERE',
     ].join('\n'));
     expect(() => stubCode('// BEGIN SOLUTION\nx = 1;')).toThrow(/without END SOLUTION/);
   });

@@ -147,6 +147,52 @@ export interface BenchReport {
   grading?: { assignment: string; submissions: number; sandbox: string; secondsPerSubmission: { jobs: number; seconds: number }[] };
 }
 
+export const HOURGLASS_BENCH = { stacks: 2, depth: 3, features: 48, landmarks: 7, batch: 32 };
+const HOURGLASS_NAME = 'stacked hourglass (2 stacks, 48 features, 64x64, batch 32)';
+
+/** The lesson-03 hourglass: one training step (spatial cross-entropy, Adam) on wasm with 1 and 2 threads, and in PyTorch. */
+export async function benchHourglass(quick: boolean, log: (line: string) => void): Promise<Measurement[]> {
+  const { buildStackedHourglass } = await import('../nn/hourglass');
+  const { lossGradients } = await import('../train/losses');
+  const { trainDense } = await import('../train/dense');
+  const c = HOURGLASS_BENCH;
+  const out: Measurement[] = [];
+  let torchMs: number | undefined;
+  if (!torchUnavailable()) {
+    log(`measuring PyTorch: ${HOURGLASS_NAME}`);
+    const times = [1, 2].map((threads) => {
+      const r = spawnSync('/usr/bin/python3', [projectPath('scripts', 'bench_torch_hourglass.py'), JSON.stringify({ ...c, steps: quick ? 3 : 7 }), String(threads)], {
+        encoding: 'utf8', env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '17179869184', OMP_NUM_THREADS: String(threads) },
+      });
+      if (r.status !== 0) throw new Error(`bench_torch_hourglass.py failed: ${r.stderr}`);
+      return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { train_ms: number }).train_ms;
+    });
+    torchMs = Math.min(...times);
+  }
+  await tf.setBackend('wasm');
+  log(`measuring wasm: ${HOURGLASS_NAME}`);
+  const model = buildStackedHourglass({ inputShape: [64, 64, 3], numLandmarks: c.landmarks, stacks: c.stacks, depth: c.depth, features: c.features, seed: 1 });
+  const x = tf.randomUniform([c.batch, 64, 64, 3], 0, 1, 'float32', 1);
+  const y = tf.randomUniform([c.batch, 16, 16, c.landmarks], 0, 1, 'float32', 2);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer: tf.Optimizer = tf.train.adam(2e-3);
+  const step = () => {
+    const { loss, grads } = lossGradients(model, x, y, vars, 'stackedSpatialCE');
+    optimizer.applyGradients(grads);
+    tf.dispose([loss, ...Object.values(grads)]);
+  };
+  out.push({ workload: HOURGLASS_NAME, backend: 'wasm', kind: 'train step', ms: await timeIt(step, 1, quick ? 2 : 5), torchMs });
+  const threads = defaultThreads();
+  if (threads > 1) {
+    const r = await trainDense(model, { x, y }, { loss: 'stackedSpatialCE', steps: quick ? 4 : 10, batchSize: c.batch, threads, progress: false });
+    out.push({ workload: HOURGLASS_NAME, backend: `wasm x${r.threads} threads`, kind: 'train step', ms: r.msPerStep, torchMs });
+  }
+  tf.dispose([x, y]);
+  optimizer.dispose();
+  model.dispose();
+  return out;
+}
+
 /** Grades copies of assignment 1's source and release with --jobs 1 and 2; seconds per submission. */
 export async function benchGrading(quick: boolean, log: (line: string) => void): Promise<NonNullable<BenchReport['grading']>> {
   const g = await import('../grader');
@@ -213,6 +259,7 @@ export async function runBenchmark(options: { quick?: boolean; log?: (line: stri
       }
     }
   }
+  if (runnable.includes('wasm')) measurements.push(...(await benchHourglass(quick, log)));
   await tf.setBackend(info.backend);
   const grading = await benchGrading(quick, log);
   return {

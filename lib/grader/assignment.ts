@@ -8,7 +8,8 @@
  *   assignments/<id>/release/<id>.ipynb      the student notebook, written by `assign`
  *
  * Solution regions are marked `// BEGIN SOLUTION` ... `// END SOLUTION` (own lines) or with a
- * trailing `// SOLUTION` on one line; `assign` replaces them by stubs that keep the code around them
+ * trailing `// SOLUTION` on one line (a declaration's or an object property's value becomes
+ * `undefined as any`, a return becomes a throw); `assign` replaces them by stubs that keep the code around them
  * (signatures, types) so the released cells type-check — tslab does not run a cell with a type error.
  */
 import * as fs from 'fs';
@@ -107,7 +108,9 @@ export function stubCode(source: string): string {
     if (one) {
       const [, indent, code] = one;
       const decl = /^((?:export\s+)?(?:const|let|var)\s+[A-Za-z_$][\w$]*\s*(?::[^=]+)?=)/.exec(code);
+      const property = /^([A-Za-z_$][\w$]*\s*:)\s*[^,]+,?$/.exec(code);
       if (decl) out.push(`${indent}${decl[1].trimEnd()} undefined as any; // YOUR CODE HERE`);
+      else if (property) out.push(`${indent}${property[1]} undefined as any, // YOUR CODE HERE`);
       else if (/^return\b/.test(code)) out.push(`${indent}${STUB_THROW} // YOUR CODE HERE`);
       else out.push(`${indent}// YOUR CODE HERE`);
       continue;

@@ -54,6 +54,18 @@ export class Random {
 }
 
 const originalMathRandom = Math.random;
+let source: (() => number) | null = null;
+let routed = false;
+
+/**
+ * Makes `Math.random` a fixed function that draws from a replaceable source, so that seeding keeps
+ * working after `Math` is frozen (the grader freezes it so that student code cannot patch it).
+ */
+export function routeMathRandom(): void {
+  if (routed) return;
+  routed = true;
+  Math.random = () => (source ? source() : originalMathRandom());
+}
 
 /**
  * Seeds every source of randomness the kit uses: tfjs draws its default seeds (weight initialisers,
@@ -62,10 +74,12 @@ const originalMathRandom = Math.random;
  */
 export function seedEverything(seed: number): void {
   const rng = new Random(seed);
-  Math.random = () => rng.next();
+  source = () => rng.next();
+  if (!routed) Math.random = source;
 }
 
 /** Restores the unseeded `Math.random`. */
 export function unseed(): void {
-  Math.random = originalMathRandom;
+  source = null;
+  if (!routed) Math.random = originalMathRandom;
 }
