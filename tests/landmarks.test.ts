@@ -82,7 +82,7 @@ describe('models, CenterNet and data', () => {
     const y = tf.randomUniform([2, 8, 8, 5], 0, 1, 'float32', 4);
     const outs = m.predict(x) as tf.Tensor[];
     const sum = outs.reduce((s, o) => s + (tf.losses.meanSquaredError(y, o) as tf.Scalar).dataSync()[0], 0);
-    expect(modelLoss('stackedMSE', outs, y).dataSync()[0]).toBeCloseTo(sum, 5);
+    expect(Math.abs(modelLoss('stackedMSE', outs, y).dataSync()[0] - sum) / sum).toBeLessThan(1e-5);
     const r = buildLandmarkRegressor({ inputShape: [32, 32, 3], numLandmarks: 5, depth: 2, features: 16 });
     expect(r.outputs[0].shape).toEqual([null, 10]);
     tf.dispose([x, y, ...outs]);
@@ -91,9 +91,12 @@ describe('models, CenterNet and data', () => {
   test("Gaussian radius: CenterNet's released formula gives 2.73 for a 10x10 box, the corrected one 0.82", () => {
     expect(L.gaussianRadius(10, 10, 0.7, 'centernet')).toBeCloseTo(2.73, 2);
     expect(L.gaussianRadius(10, 10, 0.7, 'corrected')).toBeCloseTo(0.82, 2);
-    // The corrected radius really is the largest corner shift that keeps IoU >= 0.7 (case 2: both corners move out).
+    // The corrected radius really is the largest corner shift that keeps IoU >= 0.7 (its binding case for a
+    // square box: both corners move inward by r); the released one is far past it.
     const r = L.gaussianRadius(10, 10, 0.7, 'corrected');
-    expect(L.iou([0, 0, 10, 10], [-r, -r, 10 + r, 10 + r])).toBeCloseTo(0.7, 2);
+    expect(L.iou([0, 0, 10, 10], [r, r, 10 - r, 10 - r])).toBeCloseTo(0.7, 6);
+    const bug = L.gaussianRadius(10, 10, 0.7, 'centernet');
+    expect(L.iou([0, 0, 10, 10], [bug, bug, 10 - bug, 10 - bug])).toBeLessThan(0.3);
   });
 
   test('focal loss has its exact constants; CenterNet targets encode and decode back to the boxes', () => {
