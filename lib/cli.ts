@@ -137,7 +137,12 @@ async function graderCommand(command: string, rest: string[]): Promise<number> {
       checkFlags(p, []);
       if (files.length) throw new UsageError('assign takes one assignment');
       load(name);
-      await g.assign(name);
+      try {
+        await g.assign(name);
+      } catch (err) {
+        console.error(`cvkit assign: ${(err as Error).message}`);
+        return 1;
+      }
       return 0;
     case 'validate': {
       checkFlags(p, []);
@@ -160,10 +165,12 @@ async function graderCommand(command: string, rest: string[]): Promise<number> {
         memoryMB: positiveNumber(p.flags.memory, 'memory'),
       });
       const out = g.gradebookDir(a, typeof p.flags.out === 'string' ? p.flags.out : undefined);
-      fs.writeFileSync(path.join(out, 'grades.csv'), g.exportCsv(out));
-      const mean = results.reduce((s, r) => s + r.score, 0) / results.length;
-      console.log(`mean ${mean.toFixed(2)} of ${results[0].autograded_max_score} autograded points; ${results.filter((r) => r.status === 'rejected').length} rejected; grades.csv and feedback/ in ${out}`);
-      return 0;
+      if (fs.existsSync(path.join(out, 'results'))) fs.writeFileSync(path.join(out, 'grades.csv'), g.exportCsv(out));
+      if (results.length > 0) {
+        const mean = results.reduce((s, r) => s + r.score, 0) / results.length;
+        console.log(`mean ${mean.toFixed(2)} of ${results[0].autograded_max_score} autograded points; ${results.filter((r) => r.status === 'rejected').length} rejected; grades.csv and feedback/ in ${out}`);
+      }
+      return results.length === subs.length ? 0 : 1;
     }
     case 'export': {
       checkFlags(p, ['out', 'csv']);

@@ -125,10 +125,12 @@ async function runGraded(a: Assignment, nb: Notebook, plan: SandboxPlan, workDir
     return true;
   };
 
+  let count = 0;
   try {
     for (let index = 0; index < nb.cells.length; index++) {
       const cell = nb.cells[index];
       if (cell.cell_type !== 'code') continue;
+      count++;
       const code = cell as CodeCell;
       const role = roleOf(cell);
       const id = nbgraderOf(cell)?.grade_id;
@@ -142,7 +144,7 @@ async function runGraded(a: Assignment, nb: Notebook, plan: SandboxPlan, workDir
       const source = sourceText(code);
       const res = await kernel!.execute(index, source, remaining());
       code.outputs = res.outputs;
-      code.execution_count = index;
+      code.execution_count = count;
       if (res.timedOut || res.exited) {
         notes.push(`cell ${index}${id ? ` ('${id}')` : ''}: ${res.error}; the kernel was restarted and the cells before it run again`);
       } else {
@@ -353,7 +355,7 @@ function writeAtomic(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
-/** Grades many submissions with `jobs` kernels at a time; resumable (see the header). */
+/** Grades many submissions with `jobs` kernels at a time; resumable (see the header). Entries of submissions the grader itself failed on are missing from the result (see the log). */
 export async function gradeBatch(assignment: string | Assignment, submissions: { student: string; path: string }[], options: BatchOptions = {}): Promise<GradeResult[]> {
   const a = typeof assignment === 'string' ? loadAssignment(assignment) : assignment;
   if (!a.manifest || a.manifest.sourceHash !== sourceHash(a)) throw new Error(`the manifest of '${a.config.id}' is missing or older than the source: run \`cvkit assign ${a.config.id}\``);
@@ -362,6 +364,7 @@ export async function gradeBatch(assignment: string | Assignment, submissions: {
   const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
   const hide = [out, ...submissions.map((s) => path.dirname(path.resolve(s.path))), ...(options.hide ?? [])];
   const results: GradeResult[] = new Array(submissions.length);
+  const failed: string[] = [];
   const started = Date.now();
   let next = 0;
   let done = 0;
@@ -381,7 +384,16 @@ export async function gradeBatch(assignment: string | Assignment, submissions: {
           }
         } catch { /* a damaged result is graded again */ }
       }
-      const r = await grade(a, s.path, { ...options, student: s.student, hide });
+      let r: GradeResult & { notebook?: Notebook };
+      try {
+        r = await grade(a, s.path, { ...options, student: s.student, hide });
+      } catch (err) {
+        // A fault of the grader itself (not of the submission): say so, keep going, and write no
+        // result so that the next run grades this submission again.
+        failed.push(s.student);
+        log(`  [${++done}/${submissions.length}] ${s.student}: NOT GRADED, grader error: ${(err as Error).message.split('\n')[0]} (run again to retry)`);
+        continue;
+      }
       const { notebook, ...result } = r;
       if (notebook) writeAtomic(path.join(out, 'graded', `${s.student}.ipynb`), serializeNotebook(notebook));
       writeAtomic(path.join(out, 'feedback', `${s.student}.html`), feedbackHtml(result, notebook ?? null, a));
@@ -392,8 +404,9 @@ export async function gradeBatch(assignment: string | Assignment, submissions: {
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, submissions.length) }, worker));
-  log(`graded ${submissions.length} submission(s) in ${((Date.now() - started) / 1000).toFixed(1)} s with ${jobs} job(s); gradebook: ${out}`);
-  return results;
+  if (failed.length) log(`WARNING: ${failed.length} submission(s) were not graded because of grader errors: ${failed.join(', ')}`);
+  log(`graded ${submissions.length - failed.length} submission(s) in ${((Date.now() - started) / 1000).toFixed(1)} s with ${jobs} job(s); gradebook: ${out}`);
+  return results.filter((r) => r != null);
 }
 
 export type { Phase };
