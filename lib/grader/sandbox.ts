@@ -63,6 +63,8 @@ export function sandboxPlan(workRoot: string, hide: string[], memoryMB: number):
     '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
   const home = os.homedir();
   if (home && home !== '/' && !isInside(root, home)) wrapper.push('--tmpfs', realpath(home));
+  // A kit that lives under /tmp (a CI checkout, say) was just covered by the private /tmp: put it back, read-only.
+  if (isInside(root, '/tmp')) wrapper.push('--ro-bind', root, root);
   for (const h of hide) {
     const p = realpath(h);
     if (!fs.existsSync(p) || !fs.statSync(p).isDirectory()) continue;

@@ -216,7 +216,9 @@ export class Kernel {
         this.exitReason = this.oom ? `kernel killed: over the ${o.memoryLimitMB} MB memory limit`
           : /heap out of memory|Allocation failed/i.test(this.rawOutput) ? 'kernel ran out of memory (JavaScript heap)'
             : `kernel process exited (${signal ?? `code ${code}`})`;
-        reject(new Error(`${this.exitReason}${this.rawOutput.trim() ? `: ${this.rawOutput.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
+        const lines = this.rawOutput.trim().split('\n');
+        const cause = lines.find((l) => /Error|denied|not found/i.test(l)) ?? lines.slice(-3).join(' | ');
+        reject(new Error(`${this.exitReason}${cause ? `: ${cause.trim()}` : ''}`));
         this.pending?.({ ok: false, exited: this.exitReason });
       });
       if (o.secure) this.child.send({ type: 'init', key: this.key.toString('base64'), nonce: this.nonce });
