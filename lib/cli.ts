@@ -177,6 +177,7 @@ async function graderCommand(command: string, rest: string[]): Promise<number> {
       a = load(name);
       const out = g.gradebookDir(a, typeof p.flags.out === 'string' ? p.flags.out : undefined);
       const csvPath = typeof p.flags.csv === 'string' ? p.flags.csv : path.join(out, 'grades.csv');
+      if (!fs.existsSync(path.join(out, 'results'))) throw new UsageError(`no results in ${out} (grade first)`);
       fs.writeFileSync(csvPath, g.exportCsv(out));
       console.log(`wrote ${csvPath}`);
       return 0;

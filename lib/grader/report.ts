@@ -33,6 +33,13 @@ function outputHtml(o: Output): string {
 
 export function feedbackHtml(result: Omit<GradeResult, never>, notebook: Notebook | null, a: Assignment): string {
   const rows = result.tests.map((t) => `<tr class="${t.status}"><td>${escape(t.name)}${t.visibility === 'visible' ? '' : ' <small>(hidden test)</small>'}</td><td>${t.status === 'pending' ? '—' : t.score} / ${t.max_score}</td><td>${t.status}</td><td>${escape(t.output)}</td></tr>`).join('\n');
+  const questions = [...new Set(result.tests.map((t) => t.question))].map((q) => {
+    const ts = result.tests.filter((t) => t.question === q);
+    const got = Math.round(ts.reduce((s, t) => s + t.score, 0) * 100) / 100;
+    const max = Math.round(ts.reduce((s, t) => s + t.max_score, 0) * 100) / 100;
+    const pending = ts.some((t) => t.status === 'pending');
+    return `<tr class="${pending ? 'pending' : got >= max ? 'passed' : 'failed'}"><td>${escape(q)}</td><td>${pending ? '—' : got} / ${max}</td><td>${pending ? 'graded by hand' : `${ts.filter((t) => t.status === 'passed').length} of ${ts.length} tests passed`}</td></tr>`;
+  }).join('\n');
   const cells = (notebook?.cells ?? []).map((cell) => {
     const m = nbgraderOf(cell);
     const label = m ? `<div class="label">${escape(m.grade_id)} · ${roleOf(cell)}</div>` : '';
@@ -47,6 +54,7 @@ pre{white-space:pre-wrap;margin:4px 0}.src{background:#f6f6f6}.stderr,.error{col
 <h1>${escape(a.config.title)}</h1>
 <p><b>${escape(result.student)}</b>: <b>${result.score}</b> of ${result.autograded_max_score} autograded points${result.max_score > result.autograded_max_score ? `; ${(result.max_score - result.autograded_max_score)} more points are graded by hand` : ''}. Graded ${escape(result.graded_at)} (${result.status}).</p>
 ${result.output ? `<h2>Notes</h2><pre>${escape(result.output)}</pre>` : ''}
+<h2>Questions</h2><table><tr><th>question</th><th>points</th><th></th></tr>${questions}</table>
 <h2>Tests</h2><table><tr><th>test</th><th>points</th><th>status</th><th>message</th></tr>${rows}</table>
 <h2>Your notebook, as graded</h2>${cells}
 </body></html>
