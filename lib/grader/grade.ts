@@ -21,7 +21,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CodeCell, Notebook, NotebookFormatError, parseNotebook, serializeNotebook, sourceText } from '../notebook/nbformat';
+import { CodeCell, Notebook, NotebookFormatError, notebookFromValue, serializeNotebook, sourceText } from '../notebook/nbformat';
 import { Kernel, TestReport } from '../notebook/kernel';
 import { Assignment, Manifest, loadAssignment, makeRelease, sourceHash } from './assignment';
 import { mergeSubmission } from './merge';
@@ -76,12 +76,9 @@ interface Phase { question: string; hidden: boolean; ok: boolean; error?: string
 
 const sha256 = (data: Buffer | string) => crypto.createHash('sha256').update(data).digest('hex');
 
-/** Reads a submission file without trusting it; throws NotebookFormatError with a clear message. */
-export function readSubmission(file: string, maxMB = 20): { notebook: Notebook; sha: string } {
-  const size = fs.statSync(file).size;
-  if (size > maxMB * 1048576) throw new NotebookFormatError(`the file is ${(size / 1048576).toFixed(1)} MB, over the ${maxMB} MB limit for a submission (clear the outputs and submit again)`, ['too large']);
-  const bytes = fs.readFileSync(file);
-  const sha = sha256(bytes);
+/** A submission's bytes as a notebook, without trusting them; throws NotebookFormatError with a clear message. */
+export function parseSubmission(bytes: Buffer, maxMB = 20): Notebook {
+  if (bytes.length > maxMB * 1048576) throw new NotebookFormatError(`the file is ${(bytes.length / 1048576).toFixed(1)} MB, over the ${maxMB} MB limit for a submission (clear the outputs and submit again)`, ['too large']);
   const text = bytes.toString('utf8');
   if (text.includes('\u0000') || text.includes('\uFFFD')) throw new NotebookFormatError('the file is not a notebook (binary data, not UTF-8 JSON)', ['binary']);
   let value: unknown;
@@ -90,7 +87,7 @@ export function readSubmission(file: string, maxMB = 20): { notebook: Notebook; 
   if (v && typeof v === 'object' && typeof v.nbformat === 'number' && v.nbformat !== 4) {
     throw new NotebookFormatError(`the notebook is nbformat ${v.nbformat}; save it as nbformat 4 (any current Jupyter does)`, ['nbformat']);
   }
-  return { notebook: parseNotebook(text, 'the submission'), sha };
+  return notebookFromValue(value, 'the submission');
 }
 
 /** Runs the merged notebook with the assignment's hidden tests; returns the phases of every question. */
@@ -287,8 +284,9 @@ export async function grade(assignment: string | Assignment, submissionPath: str
   const student = options.student ?? studentId(submissionPath, a.config.id);
   let sha = '';
   try {
-    sha = sha256(fs.readFileSync(submissionPath));
-    const { notebook } = readSubmission(submissionPath, options.maxSubmissionMB);
+    const bytes = fs.readFileSync(submissionPath);
+    sha = sha256(bytes);
+    const notebook = parseSubmission(bytes, options.maxSubmissionMB);
     const { result, notebook: graded } = await gradeNotebook(a, notebook, { ...options, hide: [...(options.hide ?? []), path.dirname(path.resolve(submissionPath))] });
     return { ...result, student, submission_sha256: sha, notebook: graded };
   } catch (err) {

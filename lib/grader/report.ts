@@ -31,14 +31,23 @@ function outputHtml(o: Output): string {
   return '';
 }
 
+/** Per question: points (rounded to 0.01), maximum, tests passed, and whether a TA still grades it. */
+export function questionTotals(result: Pick<GradeResult, 'tests'>): { question: string; score: number; max: number; passed: number; tests: number; pending: boolean }[] {
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return [...new Set(result.tests.map((t) => t.question))].map((question) => {
+    const ts = result.tests.filter((t) => t.question === question);
+    return {
+      question, score: round(ts.reduce((s, t) => s + t.score, 0)), max: round(ts.reduce((s, t) => s + t.max_score, 0)),
+      passed: ts.filter((t) => t.status === 'passed').length, tests: ts.length, pending: ts.some((t) => t.status === 'pending'),
+    };
+  });
+}
+
 export function feedbackHtml(result: Omit<GradeResult, never>, notebook: Notebook | null, a: Assignment): string {
   const rows = result.tests.map((t) => `<tr class="${t.status}"><td>${escape(t.name)}${t.visibility === 'visible' ? '' : ' <small>(hidden test)</small>'}</td><td>${t.status === 'pending' ? '—' : t.score} / ${t.max_score}</td><td>${t.status}</td><td>${escape(t.output)}</td></tr>`).join('\n');
-  const questions = [...new Set(result.tests.map((t) => t.question))].map((q) => {
-    const ts = result.tests.filter((t) => t.question === q);
-    const got = Math.round(ts.reduce((s, t) => s + t.score, 0) * 100) / 100;
-    const max = Math.round(ts.reduce((s, t) => s + t.max_score, 0) * 100) / 100;
-    const pending = ts.some((t) => t.status === 'pending');
-    return `<tr class="${pending ? 'pending' : got >= max ? 'passed' : 'failed'}"><td>${escape(q)}</td><td>${pending ? '—' : got} / ${max}</td><td>${pending ? 'graded by hand' : `${ts.filter((t) => t.status === 'passed').length} of ${ts.length} tests passed`}</td></tr>`;
+  const questions = questionTotals(result).map((t) => {
+    const state = t.pending ? 'pending' : t.score >= t.max ? 'passed' : 'failed';
+    return `<tr class="${state}"><td>${escape(t.question)}</td><td>${t.pending ? '—' : t.score} / ${t.max}</td><td>${t.pending ? 'graded by hand' : `${t.passed} of ${t.tests} tests passed`}</td></tr>`;
   }).join('\n');
   const cells = (notebook?.cells ?? []).map((cell) => {
     const m = nbgraderOf(cell);
@@ -70,11 +79,10 @@ export function exportCsv(gradebook: string): string {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = [['student', 'assignment', 'score', 'max_score', ...questions, 'status', 'graded_at'].join(',')];
   for (const r of results) {
+    const totals = questionTotals(r);
     const per = questions.map((id) => {
-      const ts = r.tests.filter((t) => t.question === id);
-      if (ts.length === 0) return '';
-      if (ts.some((t) => t.status === 'pending')) return 'manual';
-      return String(Math.round(ts.reduce((s, t) => s + t.score, 0) * 100) / 100);
+      const t = totals.find((x) => x.question === id);
+      return !t ? '' : t.pending ? 'manual' : String(t.score);
     });
     lines.push([q(r.student), q(r.assignment), String(r.score), String(r.max_score), ...per, r.status, r.graded_at].join(','));
   }

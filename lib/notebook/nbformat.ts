@@ -92,6 +92,11 @@ export function parseNotebook(text: string, origin = 'notebook'): Notebook {
   } catch (err) {
     throw new NotebookFormatError(`${origin} is not JSON: ${(err as Error).message}`, ['not JSON']);
   }
+  return notebookFromValue(value, origin);
+}
+
+/** An already parsed JSON value as a notebook; throws NotebookFormatError listing every problem. Fills optional fields. */
+export function notebookFromValue(value: unknown, origin = 'notebook'): Notebook {
   const problems = validateNotebook(value);
   if (problems.length > 0) throw new NotebookFormatError(`${origin} is not a valid nbformat 4 notebook: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`, problems);
   const nb = value as Notebook;

@@ -9,7 +9,7 @@ import { Progress } from '../display/progress';
 import { Random } from '../runtime/random';
 import { saveModel } from '../runtime/modelIO';
 import { accuracy } from './metrics';
-import { ReplicaPool, defaultThreads, trainStep } from './dataParallel';
+import { ReplicaPool, defaultThreads, trainStep, startReplicas, cosineRate } from './dataParallel';
 import { BatchGradients, lossGradients, softmaxCrossEntropy } from './losses';
 
 export { softmaxCrossEntropy };
@@ -138,16 +138,10 @@ export async function trainClassifier(model: tf.LayersModel, train: ClassifierDa
   const labels = await train.y.data();
   const wantThreads = options.threads ?? defaultThreads();
   let pool: ReplicaPool | null = null;
-  if (wantThreads > 1) {
-    if (options.optimizer != null) {
-      console.log('[cvkit] data-parallel training needs the built-in Adam optimiser: training on 1 thread');
-    } else {
-      try {
-        pool = await ReplicaPool.start(model, train.x, train.y, baseRate, wantThreads - 1);
-      } catch (err) {
-        console.log(`[cvkit] data-parallel training could not start (${(err as Error).message.split('\n')[0]}): training on 1 thread`);
-      }
-    }
+  if (wantThreads > 1 && options.optimizer != null) {
+    console.log('[cvkit] data-parallel training needs the built-in Adam optimiser: training on 1 thread');
+  } else {
+    pool = await startReplicas(model, train.x, train.y, baseRate, wantThreads, 'softmaxCrossEntropy');
   }
 
   try {
@@ -162,7 +156,7 @@ export async function trainClassifier(model: tf.LayersModel, train: ClassifierDa
           const fraction = options.timeBudgetSeconds != null
             ? Math.min(1, elapsed() / options.timeBudgetSeconds)
             : steps / (options.epochs * stepsPerEpoch);
-          (optimizer as unknown as { learningRate: number }).learningRate = baseRate * 0.5 * (1 + Math.cos(Math.PI * fraction));
+          (optimizer as unknown as { learningRate: number }).learningRate = cosineRate(baseRate, fraction);
         }
         const idx = order.slice(b * batchSize, (b + 1) * batchSize);
         const r = await trainStep({ model, optimizer, vars, pool, x: train.x, y: train.y, loss: 'softmaxCrossEntropy' }, idx, labels);

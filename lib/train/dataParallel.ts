@@ -114,6 +114,25 @@ export class ReplicaPool {
   }
 }
 
+/**
+ * The replica pool for `threads` threads in all (the main thread is one of them), or null for one
+ * thread — also when the replicas cannot start, which is said in one line.
+ */
+export async function startReplicas(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, learningRate: number, threads: number, loss: LossKind): Promise<ReplicaPool | null> {
+  if (threads <= 1) return null;
+  try {
+    return await ReplicaPool.start(model, x, y, learningRate, threads - 1, loss);
+  } catch (err) {
+    console.log(`[cvkit] data-parallel training could not start (${(err as Error).message.split('\n')[0]}): training on 1 thread`);
+    return null;
+  }
+}
+
+/** Learning rate along a half cosine from `base` (fraction 0) to 0 (fraction 1). */
+export function cosineRate(base: number, fraction: number): number {
+  return base * 0.5 * (1 + Math.cos(Math.PI * fraction));
+}
+
 export interface StepContext {
   model: tf.LayersModel;
   optimizer: tf.Optimizer;

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Progress } from '../display/progress';
 import { Random } from '../runtime/random';
-import { ReplicaPool, defaultThreads, trainStep } from './dataParallel';
+import { defaultThreads, trainStep, startReplicas, cosineRate } from './dataParallel';
 import { LossKind } from './losses';
 
 export interface DenseData {
@@ -64,15 +64,7 @@ export async function trainDense(model: tf.LayersModel, data: DenseData, options
   const history: DenseLog[] = [];
   const stepMs: number[] = [];
   let stoppedBecause: DenseTrainResult['stoppedBecause'] = 'steps';
-  const wantThreads = options.threads ?? defaultThreads();
-  let pool: ReplicaPool | null = null;
-  if (wantThreads > 1) {
-    try {
-      pool = await ReplicaPool.start(model, data.x, data.y, baseRate, wantThreads - 1, options.loss);
-    } catch (err) {
-      console.log(`[cvkit] data-parallel training could not start (${(err as Error).message.split('\n')[0]}): training on 1 thread`);
-    }
-  }
+  const pool = await startReplicas(model, data.x, data.y, baseRate, options.threads ?? defaultThreads(), options.loss);
   const progress = new Progress(options.steps, { enabled: options.progress ?? true });
   let order: number[] = [];
   let cursor = n;
@@ -81,7 +73,7 @@ export async function trainDense(model: tf.LayersModel, data: DenseData, options
     for (; step < options.steps; step++) {
       const fraction = options.timeBudgetSeconds != null ? Math.min(1, elapsed() / options.timeBudgetSeconds) : step / options.steps;
       const warm = options.warmupSteps ? Math.min(1, (step + 1) / options.warmupSteps) : 1;
-      const rate = (options.schedule ?? 'cosine') === 'cosine' ? baseRate * 0.5 * (1 + Math.cos(Math.PI * fraction)) : baseRate;
+      const rate = (options.schedule ?? 'cosine') === 'cosine' ? cosineRate(baseRate, fraction) : baseRate;
       (optimizer as unknown as { learningRate: number }).learningRate = rate * warm;
       if (cursor + batchSize > n) { order = rng.shuffle(Array.from({ length: n }, (_, i) => i)); cursor = 0; }
       const idx = order.slice(cursor, cursor + batchSize);
