@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { onBackend, relativeError, useBackend, expectNoLeak } from './helpers';
 import { Random } from '../lib/runtime/random';
+import { conv2dBackpropFilter } from '../lib/runtime/wasmKernels';
 
 function randomTensor(shape: number[], seed: number): tf.Tensor {
   const rng = new Random(seed);
@@ -24,31 +25,20 @@ for (const stride of [1, 2]) {
     }
   }
 }
+// The shapes the kit's networks use: pix2pix's 4x4 stride-2 (de)convolutions, a stride larger than
+// the kernel (empty stride phases), stride 3, and odd sizes that leave a partial last phase.
+cases.push(
+  { batch: 2, size: [8, 8], kernel: [4, 4], inC: 3, outC: 5, stride: 2, pad: 'same', dilation: 1 },
+  { batch: 1, size: [9, 7], kernel: [4, 4], inC: 2, outC: 3, stride: 2, pad: 'valid', dilation: 1 },
+  { batch: 2, size: [7, 9], kernel: [1, 1], inC: 3, outC: 2, stride: 2, pad: 'valid', dilation: 1 },
+  { batch: 1, size: [10, 11], kernel: [3, 5], inC: 2, outC: 3, stride: 3, pad: 'same', dilation: 1 },
+  { batch: 2, size: [11, 10], kernel: [5, 2], inC: 3, outC: 2, stride: 3, pad: 'valid', dilation: 1 },
+);
 const dilated: ConvCase[] = [
   { batch: 2, size: [9, 8], kernel: [3, 3], inC: 2, outC: 4, stride: 1, pad: 'same', dilation: 2 },
   { batch: 1, size: [9, 10], kernel: [2, 3], inC: 3, outC: 6, stride: 1, pad: 'valid', dilation: 2 },
 ];
 const name = (c: ConvCase) => `batch ${c.batch}, ${c.size.join('x')} input, ${c.kernel.join('x')} kernel, stride ${c.stride}, ${c.pad}, dilation ${c.dilation}`;
-
-describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm equal the cpu kernels', () => {
-  test.each(cases)('%#: $pad stride $stride kernel $kernel batch $batch', async (c) => {
-    const run = () => {
-      const x = randomTensor([c.batch, ...c.size, c.inC], 1);
-      const dy = tf.conv2d(x as tf.Tensor4D, randomTensor([...c.kernel, c.inC, c.outC], 2) as tf.Tensor4D, c.stride, c.pad);
-      const g = randomTensor(dy.shape, 3);
-      const w = randomTensor([...c.kernel, c.inC, c.outC], 15);
-      const attrs = { strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', filterShape: w.shape, inputShape: x.shape };
-      return [
-        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, attrs) as tf.Tensor,
-        tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter: w }, attrs) as tf.Tensor,
-      ];
-    };
-    const [cpuFilter, cpuInput] = await onBackend('cpu', run);
-    const [wasmFilter, wasmInput] = await onBackend('wasm', run);
-    expect(relativeError(wasmFilter, cpuFilter)).toBeLessThan(1e-5);
-    expect(relativeError(wasmInput, cpuInput)).toBeLessThan(1e-5);
-  });
-});
 
 /**
  * The cpu backend's depthwise backprop kernels ignore dilation (tfjs's gradient refuses dilation > 1),
@@ -60,6 +50,78 @@ function atrous(w: tf.Tensor4D, d: number): tf.Tensor4D {
   const spread = w.reshape([kh, 1, kw, 1, c, m]).pad([[0, 0], [0, d - 1], [0, 0], [0, d - 1], [0, 0], [0, 0]]);
   return spread.reshape([kh * d, kw * d, c, m]).slice([0, 0, 0, 0], [(kh - 1) * d + 1, (kw - 1) * d + 1, c, m]);
 }
+
+describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm equal the cpu kernels', () => {
+  // The cpu kernels ignore dilation; for dilated cases the reference is the undilated convolution
+  // with the zero-inserted ("atrous") filter, as for the depthwise kernels below.
+  test.each([...cases, ...dilated])('%#: $pad stride $stride kernel $kernel batch $batch dilation $dilation', async (c) => {
+    const d = c.dilation;
+    const setup = () => {
+      const x = randomTensor([c.batch, ...c.size, c.inC], 1) as tf.Tensor4D;
+      const dy = tf.conv2d(x, randomTensor([...c.kernel, c.inC, c.outC], 2) as tf.Tensor4D, c.stride, c.pad, 'NHWC', d);
+      return { x, g: randomTensor(dy.shape, 3), w: randomTensor([...c.kernel, c.inC, c.outC], 15) as tf.Tensor4D };
+    };
+    const backprops = (x: tf.Tensor, g: tf.Tensor, w: tf.Tensor, dilation: number) => {
+      const attrs = { strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', filterShape: w.shape, inputShape: x.shape, dilations: [dilation, dilation] };
+      return [
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, attrs) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter: w }, attrs) as tf.Tensor,
+      ];
+    };
+    const [cpuFilter, cpuInput] = await onBackend('cpu', () => {
+      const { x, g, w } = setup();
+      const [gw, gx] = backprops(x, g, atrous(w, d), 1);
+      return [tf.stridedSlice(gw, [0, 0, 0, 0], gw.shape, [d, d, 1, 1]), gx];
+    });
+    const [wasmFilter, wasmInput] = await onBackend('wasm', () => {
+      const { x, g, w } = setup();
+      return backprops(x, g, w, d);
+    });
+    expect(relativeError(wasmFilter, cpuFilter)).toBeLessThan(1e-5);
+    expect(relativeError(wasmInput, cpuInput)).toBeLessThan(1e-5);
+  });
+});
+
+test('the filter gradient summed over batch chunks equals the one-shot product', async () => {
+  await useBackend('wasm');
+  const x = randomTensor([5, 6, 7, 3], 21) as tf.Tensor4D;
+  const dy = randomTensor([5, 3, 4, 4], 22) as tf.Tensor4D;
+  const info = tf.backend_util.computeConv2DInfo(x.shape, [3, 3, 3, 4], 2, 1, 'same');
+  const whole = conv2dBackpropFilter(x, dy, info);
+  const perImage = 3 * 3 * 3 * 3 * 4;
+  const chunked = conv2dBackpropFilter(x, dy, info, 2 * perImage); // 3 chunks: 2, 2, 1 images
+  expect(relativeError(chunked, whole)).toBeLessThan(1e-6);
+  tf.dispose([x, dy, whole, chunked]);
+});
+
+describe('BatchMatMul with transposed operands on wasm equals the cpu kernel', () => {
+  test.each([
+    { a: [5, 7], b: [7, 3], tA: false, tB: false },
+    { a: [7, 5], b: [7, 3], tA: true, tB: false },
+    { a: [5, 7], b: [3, 7], tA: false, tB: true },
+    { a: [7, 5], b: [3, 7], tA: true, tB: true },
+    { a: [2, 40, 33], b: [2, 40, 9], tA: true, tB: false },
+    { a: [3, 6, 70], b: [3, 5, 70], tA: false, tB: true },
+    { a: [2, 9, 4], b: [1, 5, 9], tA: true, tB: true },
+  ])('a $a (transposed: $tA), b $b (transposed: $tB)', async (c) => {
+    const run = () => [tf.matMul(randomTensor(c.a, 23), randomTensor(c.b, 24), c.tA, c.tB)];
+    const [cpu] = await onBackend('cpu', run);
+    const [wasm] = await onBackend('wasm', run);
+    expect(relativeError(wasm, cpu)).toBeLessThan(1e-5);
+  });
+
+  test('leaves no tensors or heap allocations behind', async () => {
+    await useBackend('wasm');
+    const a = randomTensor([64, 48], 25);
+    await expectNoLeak(() => { tf.matMul(a, a, true, false).dispose(); tf.matMul(a, a, false, true).dispose(); });
+    const before = (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds();
+    const b = randomTensor([32, 64], 26);
+    for (let i = 0; i < 5; i++) tf.matMul(a, b, true, true).dispose();
+    b.dispose();
+    expect((tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds()).toBe(before);
+    a.dispose();
+  });
+});
 
 describe('depthwise backprop kernels on wasm equal the cpu kernels', () => {
   const depthCases = [...cases.filter((c) => c.batch === 3), ...dilated].map((c) => ({ ...c, mult: c.outC / c.inC === 2 ? 2 : 1, label: name(c) }));

@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerComposedKernel } from './composedKernel';
+import { isWasmHeapBackend, transposeLastTwo, uninitialisedTensor, viewOf } from './wasmHeap';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Pair = [number, number];
@@ -74,32 +75,51 @@ function tapSlices(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4
   return slices;
 }
 
+/** Chunks of the batch so that one chunk's im2col matrix stays under this many floats (128 MB). */
+const IM2COL_MAX_FLOATS = 32 * 1024 * 1024;
+
 /**
- * The transposed im2col matrix of an NHWC input: row k = (i, j, c) of the filter, column m =
- * (n, outY, outX); entry = input[n, outY*strideH + i*dilationH - padTop, outX*strideW + j*dilationW - padLeft, c],
- * zero outside the input. Built in JavaScript: on wasm a plain loop over a typed array is several
- * times faster than tfjs's Slice/StridedSlice kernels for this gather.
+ * The transposed im2col matrix of images [b0, b1) of an NHWC input, as a new wasm tensor:
+ * row k = (i, j, c) of the filter, column m = (n, outY, outX); entry =
+ * input[n, outY*strideH + i*dilationH - padTop, outX*strideW + j*dilationW - padLeft, c], zero outside
+ * the input. Written straight into the wasm heap: each (filter tap, output row) copies a small
+ * [outWidth, C] block of the input into C rows, reading within a few cache lines (a plain copy out
+ * with dataSync and back with tf.tensor costs as much as the gather itself).
  */
-export function im2colTransposed(x: Float32Array, shape: number[], info: tf.backend_util.Conv2DInfo): Float32Array {
-  const [n, h, w, c] = shape;
-  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+export function im2colTransposed(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo, b0 = 0, b1 = x.shape[0]): tf.Tensor2D {
+  const [, h, w, c] = x.shape;
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, filterHeight: fh, filterWidth: fw } = info;
   const { top, left } = info.padInfo;
-  const m = n * oh * ow;
-  const out = new Float32Array(info.filterHeight * info.filterWidth * c * m);
-  let row = 0;
-  for (let i = 0; i < info.filterHeight; i++) {
-    for (let j = 0; j < info.filterWidth; j++) {
-      for (let ch = 0; ch < c; ch++, row++) {
-        let o = row * m;
-        for (let b = 0; b < n; b++) {
-          for (let y = 0; y < oh; y++) {
-            const iy = y * sh + i * dh - top;
-            if (iy < 0 || iy >= h) { o += ow; continue; }
-            const base = ((b * h + iy) * w) * c + ch;
-            for (let xo = 0; xo < ow; xo++, o++) {
-              const ix = xo * sw + j * dw - left;
-              if (ix >= 0 && ix < w) out[o] = x[base + ix * c];
+  const m = (b1 - b0) * oh * ow;
+  const out = uninitialisedTensor([fh * fw * c, m]) as tf.Tensor2D;
+  const src = viewOf(x);
+  const dst = viewOf(out);
+  for (let i = 0; i < fh; i++) {
+    for (let j = 0; j < fw; j++) {
+      const rowBase = (i * fw + j) * c;
+      const x0 = j * dw - left;
+      // Output columns whose input column x0 + xo*sw lies inside the image: [xLo, xHi).
+      const xLo = Math.min(ow, Math.max(0, Math.ceil(-x0 / sw)));
+      const xHi = Math.max(xLo, Math.min(ow, Math.floor((w - 1 - x0) / sw) + 1));
+      for (let b = b0; b < b1; b++) {
+        for (let y = 0; y < oh; y++) {
+          const iy = y * sh + i * dh - top;
+          const colBase = ((b - b0) * oh + y) * ow;
+          if (iy < 0 || iy >= h) {
+            for (let ch = 0; ch < c; ch++) {
+              const d = (rowBase + ch) * m + colBase;
+              dst.fill(0, d, d + ow);
             }
+            continue;
+          }
+          const srcRow = ((b * h + iy) * w) * c;
+          const step = sw * c;
+          for (let ch = 0; ch < c; ch++) {
+            const d = (rowBase + ch) * m + colBase;
+            if (xLo > 0) dst.fill(0, d, d + xLo);
+            if (xHi < ow) dst.fill(0, d + xHi, d + ow);
+            let s = srcRow + (xLo * sw + x0) * c + ch;
+            for (let xo = xLo; xo < xHi; xo++, s += step) dst[d + xo] = src[s];
           }
         }
       }
@@ -109,23 +129,121 @@ export function im2colTransposed(x: Float32Array, shape: number[], info: tf.back
 }
 
 /**
- * dL/dW of a 2-D convolution as one im2col matrix product:
- * dW [kh*kw*Cin, Cout] = patches^T [kh*kw*Cin, N*outH*outW] x dy [N*outH*outW, Cout], untransposed MatMul.
+ * dL/dW of a 2-D convolution as im2col matrix products, in batch chunks:
+ * dW [kh*kw*Cin, Cout] = sum over chunks of patches^T [kh*kw*Cin, rows] x dy [rows, Cout], MatMuls
+ * without transposed operands (XNNPACK's fast path on wasm).
  */
-export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, info: tf.backend_util.Conv2DInfo, maxFloats = IM2COL_MAX_FLOATS): tf.Tensor4D {
   const [kh, kw, cin, cout] = [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels];
-  const rows = x.shape[0] * info.outHeight * info.outWidth;
-  const patchesT = tf.tensor2d(im2colTransposed(x.dataSync() as Float32Array, x.shape, info), [kh * kw * cin, rows]);
-  return tf.matMul(patchesT, dy.reshape([rows, cout])).reshape([kh, kw, cin, cout]) as tf.Tensor4D;
+  const n = x.shape[0];
+  const perImage = kh * kw * cin * info.outHeight * info.outWidth;
+  const chunk = Math.max(1, Math.min(n, Math.floor(maxFloats / perImage)));
+  let sum: tf.Tensor | null = null;
+  for (let b0 = 0; b0 < n; b0 += chunk) {
+    const b1 = Math.min(n, b0 + chunk);
+    const rows = (b1 - b0) * info.outHeight * info.outWidth;
+    const patchesT = im2colTransposed(x, info, b0, b1);
+    const dyChunk = (b0 === 0 && b1 === n ? dy : dy.slice([b0, 0, 0, 0], [b1 - b0, -1, -1, -1])).reshape([rows, cout]);
+    const part = tf.matMul(patchesT, dyChunk) as tf.Tensor2D;
+    sum = sum == null ? part : tf.add(sum, part);
+  }
+  return sum!.reshape([kh, kw, cin, cout]) as tf.Tensor4D;
 }
 
 /**
- * dL/dx of a 2-D convolution as an ordinary (XNNPACK) convolution: the output gradient, spread
- * by the stride and padded, correlated with the filter flipped spatially and with its in/out
- * channels swapped. Replaces wasm's stock Conv2DBackpropInput, a scalar loop.
+ * The filter taps rowsTaps x colTaps of an HWIO filter, in reverse order and with the in/out channels
+ * swapped: out[u, v, co, ci] = filter[rowTaps[last - u], colTaps[last - v], ci, co]. One pass over
+ * the wasm heap instead of the Reverse and Transpose kernels (wasm's Reverse is a scalar loop).
+ */
+export function flippedSwappedTaps(filter: tf.Tensor4D, rowTaps: number[], colTaps: number[]): tf.Tensor4D {
+  const [, kw, ci, co] = filter.shape;
+  const out = uninitialisedTensor([rowTaps.length, colTaps.length, co, ci]) as tf.Tensor4D;
+  const src = viewOf(filter);
+  const dst = viewOf(out);
+  const block = ci * co;
+  let d = 0;
+  for (let u = rowTaps.length - 1; u >= 0; u--) {
+    for (let v = colTaps.length - 1; v >= 0; v--, d += block) {
+      const s = (rowTaps[u] * kw + colTaps[v]) * block;
+      for (let o = 0; o < co; o++) {
+        let from = s + o;
+        const to = d + o * ci;
+        for (let i = 0; i < ci; i++, from += co) dst[to + i] = src[from];
+      }
+    }
+  }
+  return out;
+}
+
+/** Crops (negative amounts) or zero-pads (positive amounts) the rows and columns of an NHWC tensor. */
+function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+  const [n, h, w, c] = t.shape;
+  let out = t;
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+    const ct = Math.max(0, -top);
+    const cl = Math.max(0, -left);
+    out = out.slice([0, ct, cl, 0], [n, h - ct - Math.max(0, -bottom), w - cl - Math.max(0, -right), c]);
+  }
+  if (top > 0 || bottom > 0 || left > 0 || right > 0) {
+    out = out.pad([[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
+  }
+  return out;
+}
+
+/**
+ * dL/dx of a 2-D convolution by stride phases (no zero-insertion, no wasted multiply-adds).
+ *
+ * Write an input row as p = s*q + a with phase a in [0, s). The filter rows that reach it are
+ * i = r + s*u with r = (a + padTop) mod s, from output rows y = q + c - u, c = (a + padTop - r) / s.
+ * So each phase (a, b) of dx is an ordinary stride-1 correlation of dy (shifted and padded) with
+ * the sub-filter of those taps, flipped and with its channels swapped: s*s small XNNPACK
+ * convolutions, whose outputs interleave into dx. Stride 1 is the single-phase case.
  */
 export function conv2dBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
-  const flipped = tf.reverse(filter, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
+  if (info.dilationHeight > 1 || info.dilationWidth > 1) return conv2dBackpropInputDilated(dy, filter, info);
+  const [n] = dy.shape;
+  const { strideHeight: sh, strideWidth: sw, inHeight, inWidth, inChannels, filterHeight: kh, filterWidth: kw } = info;
+  const { top, left } = info.padInfo;
+  const qh = Math.ceil(inHeight / sh);
+  const qw = Math.ceil(inWidth / sw);
+  const phase = (a: number, s: number, pad: number, k: number, q: number, outLen: number) => {
+    const r = (a + pad) % s;
+    const c = (a + pad - r) / s;
+    const taps: number[] = [];
+    for (let i = r; i < k; i += s) taps.push(i);
+    const u = taps.length;
+    // dyPad[j] = dy[j + c - (u - 1)]; the correlation needs q + u - 1 rows of it.
+    const before = u - 1 - c;
+    const after = q + u - 1 - (outLen + before);
+    return { taps, before, after };
+  };
+  const rowsOf: tf.Tensor4D[] = [];
+  for (let a = 0; a < sh; a++) {
+    const ph = phase(a, sh, top, kh, qh, info.outHeight);
+    const cols: tf.Tensor4D[] = [];
+    for (let b = 0; b < sw; b++) {
+      const pw = phase(b, sw, left, kw, qw, info.outWidth);
+      if (ph.taps.length === 0 || pw.taps.length === 0) {
+        cols.push(tf.zeros([n, qh, qw, inChannels]));
+        continue;
+      }
+      const sub = flippedSwappedTaps(filter, ph.taps, pw.taps);
+      const padded = padOrCrop(dy, ph.before, ph.after, pw.before, pw.after);
+      cols.push(tf.conv2d(padded, sub, 1, 'valid'));
+    }
+    rowsOf.push(sw === 1 ? cols[0] : tf.stack(cols, 3).reshape([n, qh, qw * sw, inChannels]) as tf.Tensor4D);
+  }
+  const grid = sh === 1 ? rowsOf[0] : tf.stack(rowsOf, 2).reshape([n, qh * sh, qw * sw, inChannels]) as tf.Tensor4D;
+  return grid.shape[1] === inHeight && grid.shape[2] === inWidth ? grid : grid.slice([0, 0, 0, 0], [n, inHeight, inWidth, inChannels]);
+}
+
+/**
+ * dL/dx of a dilated convolution (stride 1 in practice: tfjs refuses dilation with stride > 1): the
+ * output gradient, spread by the stride and padded, correlated with the flipped, channel-swapped filter.
+ */
+function conv2dBackpropInputDilated(dy: tf.Tensor4D, filter: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  const all = (k: number) => Array.from({ length: k }, (_, i) => i);
+  const flipped = flippedSwappedTaps(filter, all(info.filterHeight), all(info.filterWidth));
   const padded = padForTransposedCorrelation(zeroInsert(dy, info.strideHeight, info.strideWidth), info);
   return tf.conv2d(padded, flipped, 1, 'valid', 'NHWC', [info.dilationHeight, info.dilationWidth]);
 }
@@ -190,14 +308,16 @@ export function unsortedSegmentSum(x: tf.Tensor, segmentIds: tf.Tensor, numSegme
 
 /**
  * dL/dx of max pooling: each output's gradient goes to the first position (row-major) holding the
- * window's maximum, as in tfjs's cpu kernel. A JavaScript loop: wasm's stock MaxPoolGrad is a
- * scalar loop several times slower for the kit's pooling layers.
+ * window's maximum, as in tfjs's cpu kernel. A loop over the wasm heap: wasm's stock MaxPoolGrad
+ * is a scalar loop several times slower for the kit's pooling layers.
  */
 export function maxPoolBackprop(dy: tf.Tensor4D, x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  const xs = x.dataSync() as Float32Array;
-  const gs = dy.dataSync() as Float32Array;
-  const dx = new Float32Array(xs.length);
+  const out = uninitialisedTensor(x.shape) as tf.Tensor4D;
+  const xs = viewOf(x);
+  const gs = viewOf(dy);
+  const dx = viewOf(out);
+  dx.fill(0);
   const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
   for (let b = 0; b < n; b++) {
@@ -222,7 +342,7 @@ export function maxPoolBackprop(dy: tf.Tensor4D, x: tf.Tensor4D, info: tf.backen
       }
     }
   }
-  return tf.tensor4d(dx, [n, h, w, c]);
+  return out;
 }
 
 /** The kernels this module registers, by tfjs kernel name. */
@@ -233,7 +353,55 @@ export const WASM_TRAINING_KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
   'MaxPoolGrad',
+  'BatchMatMul',
 ] as const;
+
+const OURS = Symbol('cvkit kernel');
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+
+/** The backend's own kernel, even after ours replaced it (so re-registering never wraps a wrapper). */
+const stockKernels = new Map<string, tf.KernelConfig>();
+function stockKernel(kernelName: string, backendName: string): tf.KernelConfig {
+  const key = `${backendName}/${kernelName}`;
+  const current = tf.getKernel(kernelName, backendName);
+  if (current != null && !(current.kernelFunc as unknown as Record<symbol, boolean>)[OURS]) stockKernels.set(key, current);
+  const stock = stockKernels.get(key);
+  if (stock == null) throw new Error(`${kernelName} is not registered on ${backendName}`);
+  return stock;
+}
+
+/**
+ * BatchMatMul with transposed operands: wasm's kernel gives XNNPACK's fast GEMM only to
+ * untransposed operands (measured here: A^T B of [16384, 64] 47 ms, A B of the same sizes 4 ms).
+ * A transposed operand is transposed once into the heap (tiled), then the stock kernel runs untransposed.
+ */
+function registerBatchMatMul(backendName: string): void {
+  const config = stockKernel('BatchMatMul', backendName);
+  const stock = config.kernelFunc;
+  const kernelFunc: KernelFunc = (args) => {
+    const { inputs, attrs, backend } = args;
+    const { transposeA, transposeB } = attrs as { transposeA?: boolean; transposeB?: boolean };
+    const a = inputs.a as tf.TensorInfo;
+    const b = inputs.b as tf.TensorInfo;
+    if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32' || !isWasmHeapBackend(backend)) return stock(args);
+    const temps: tf.TensorInfo[] = [];
+    const untransposed = (t: tf.TensorInfo, flag: boolean | undefined) => {
+      if (!flag) return t;
+      const out = transposeLastTwo(backend, t);
+      temps.push(out);
+      return out;
+    };
+    try {
+      return stock({ ...args, inputs: { a: untransposed(a, transposeA), b: untransposed(b, transposeB) }, attrs: { ...attrs, transposeA: false, transposeB: false } });
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  };
+  (kernelFunc as unknown as Record<symbol, boolean>)[OURS] = true;
+  tf.unregisterKernel('BatchMatMul', backendName);
+  // The stock setup (it binds the wasm function) runs when the backend initialises.
+  tf.registerKernel({ ...config, kernelFunc });
+}
 
 /** Registers the training kernels on `backendName` (default 'wasm'). Idempotent. */
 export function registerWasmTrainingKernels(backendName = 'wasm'): void {
@@ -263,4 +431,5 @@ export function registerWasmTrainingKernels(backendName = 'wasm'): void {
   });
   registerComposedKernel('UnsortedSegmentSum', backendName, ({ x, segmentIds }, attrs) =>
     unsortedSegmentSum(x, segmentIds, attrs.numSegments as number));
+  if (tf.getKernel('BatchMatMul', backendName) != null) registerBatchMatMul(backendName);
 }
