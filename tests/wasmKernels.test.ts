@@ -94,6 +94,38 @@ test('the filter gradient summed over batch chunks equals the one-shot product',
   tf.dispose([x, dy, whole, chunked]);
 });
 
+describe('Sum and Mean over non-innermost axes on wasm equal the cpu kernels', () => {
+  test.each([
+    { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: false },
+    { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: true },
+    { shape: [3, 8, 5], axis: [1], keepDims: false },
+    { shape: [3, 8, 5], axis: [0], keepDims: true },
+    { shape: [2, 3, 4, 5], axis: [1, 2], keepDims: false },
+    { shape: [2, 3, 4, 5], axis: [0, 2], keepDims: false }, // not contiguous: the stock kernel
+    { shape: [2, 3, 4, 5], axis: [3], keepDims: false }, // innermost: the stock kernel
+    { shape: [6, 4], axis: [0, 1], keepDims: false },
+  ])('$shape over $axis (keepDims $keepDims)', async (c) => {
+    const run = () => {
+      const x = randomTensor(c.shape, 27);
+      return [tf.sum(x, c.axis, c.keepDims), tf.mean(x, c.axis, c.keepDims)];
+    };
+    const [cpuSum, cpuMean] = await onBackend('cpu', run);
+    const [wasmSum, wasmMean] = await onBackend('wasm', run);
+    expect(wasmSum.length).toBe(cpuSum.length);
+    expect(relativeError(wasmSum, cpuSum)).toBeLessThan(1e-5);
+    expect(relativeError(wasmMean, cpuMean)).toBeLessThan(1e-5);
+  });
+
+  test('keep the shape tfjs expects and leave no tensors behind', async () => {
+    await useBackend('wasm');
+    const x = randomTensor([4, 5, 6, 7], 28);
+    expect(tf.sum(x, [0, 1, 2]).shape).toEqual([7]);
+    expect(tf.mean(x, [1, 2], true).shape).toEqual([4, 1, 1, 7]);
+    await expectNoLeak(() => { tf.sum(x, [0, 1, 2]).dispose(); tf.mean(x, [0, 1], true).dispose(); });
+    x.dispose();
+  });
+});
+
 describe('BatchMatMul with transposed operands on wasm equals the cpu kernel', () => {
   test.each([
     { a: [5, 7], b: [7, 3], tA: false, tB: false },

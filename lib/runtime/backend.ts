@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { registerFastGradients } from './gradients';
+import { initWasmBackend, requestedThreads } from './wasmThreads';
 
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
 
@@ -34,6 +35,9 @@ function requireOptional(name: string): unknown {
   return req(name);
 }
 
+/** XNNPACK threads for the wasm backend when it starts (null: CVKIT_THREADS or every core). */
+let wasmThreads: number | null = null;
+
 async function tryBackend(choice: BackendChoice): Promise<{ backend: string; detail: string }> {
   switch (choice) {
     case 'gpu':
@@ -47,11 +51,12 @@ async function tryBackend(choice: BackendChoice): Promise<{ backend: string; det
       return { backend: 'tensorflow', detail: choice === 'gpu' ? 'CUDA' : 'libtensorflow CPU' };
     }
     case 'wasm': {
-      const wasm = requireOptional('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number };
+      const wasm = requireOptional('@tensorflow/tfjs-backend-wasm') as { setThreadsCount(n: number): void; getThreadsCount(): number };
       registerWasmTrainingKernels('wasm');
-      if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
+      const { threads, fallback } = await initWasmBackend(wasm, wasmThreads ?? requestedThreads());
+      if (fallback) console.log(`[cvkit] wasm runs on 1 thread: ${fallback}`);
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-      return { backend: 'wasm', detail: `${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread(s)` };
+      return { backend: 'wasm', detail: `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}` };
     }
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialise');
@@ -69,10 +74,12 @@ export function requestedBackend(env: NodeJS.ProcessEnv = process.env): BackendC
 
 /**
  * Picks and initialises the backend once per process; later calls return the same result.
- * With `quiet: false` (the default) prints one line naming the backend.
+ * With `quiet: false` (the default) prints one line naming the backend. `wasmThreads` sets the size
+ * of the wasm backend's thread pool (default CVKIT_THREADS, else every core; see wasmThreads.ts).
  */
-export function initRuntime(options: { quiet?: boolean } = {}): Promise<RuntimeInfo> {
+export function initRuntime(options: { quiet?: boolean; wasmThreads?: number } = {}): Promise<RuntimeInfo> {
   if (ready == null) {
+    if (options.wasmThreads != null) wasmThreads = options.wasmThreads;
     ready = (async () => {
       registerFastGradients();
       const forced = requestedBackend();

@@ -6,13 +6,16 @@
  * applies the same average with its own, identical optimiser — so all copies keep the same weights.
  * Batch-norm statistics are per share (as in PyTorch's DistributedDataParallel without SyncBN).
  *
- * Threads: CVKIT_THREADS, else one per core (at most 2) on wasm, else 1.
+ * Threads: CVKIT_THREADS, else one per core (at most 2) on wasm, else 1. While replicas run, the wasm
+ * backend's own XNNPACK pool is shrunk to one thread (the replicas are the parallelism; measured on
+ * 2 cores, VGG-small step: replicas + 1-thread pools 815 ms, replicas + 2-thread pool 884 ms).
  */
 import { Worker } from 'worker_threads';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { projectPath } from '../runtime/paths';
+import { setWasmThreads } from '../runtime/wasmThreads';
 import { LossKind, lossGradients } from './losses';
 import { flattenTensors, unflattenInto } from './flatten';
 
@@ -46,6 +49,9 @@ interface Pending { resolve: (r: ShareResult) => void; reject: (e: Error) => voi
 /** The replicas of one model, each in its own worker thread. */
 export class ReplicaPool {
   private readonly pending: (Pending | null)[];
+
+  /** The wasm backend's XNNPACK pool size to restore on close (the replicas run with a pool of 1). */
+  private restoreThreads: number | null = null;
 
   private constructor(private readonly workers: Worker[]) {
     this.pending = workers.map(() => null);
@@ -89,6 +95,7 @@ export class ReplicaPool {
       await pool.close();
       throw err;
     }
+    pool.restoreThreads = setWasmThreads(1);
     return pool;
   }
 
@@ -110,6 +117,8 @@ export class ReplicaPool {
   }
 
   async close(): Promise<void> {
+    if (this.restoreThreads != null) setWasmThreads(this.restoreThreads);
+    this.restoreThreads = null;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -22,7 +22,8 @@ async function handle(message: Message): Promise<void> {
   switch (message.type) {
     case 'init': {
       process.env.CVKIT_BACKEND = message.backend;
-      await initRuntime({ quiet: true });
+      // One XNNPACK thread per replica: the replicas are the parallelism.
+      await initRuntime({ quiet: true, wasmThreads: 1 });
       model = await tf.models.modelFromJSON({ modelTopology: message.topology } as tf.io.ModelJSON);
       model.setWeights(message.weights.map((w, i) => tf.tensor(w, model!.weights[i].shape as number[])));
       optimizer = tf.train.adam(message.learningRate);

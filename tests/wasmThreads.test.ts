@@ -1,0 +1,69 @@
+/**
+ * Both cores for the wasm backend (lib/runtime/wasmThreads.ts): tfjs's threaded wasm build starts
+ * under Node, gives the same gradients as the single-threaded build, and lets the process exit.
+ * Run in child processes on the built kit (dist/), as a user's script would: if a tfjs upgrade
+ * changes what the loader relies on, these fail.
+ */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { requestedThreads, threadedBuildProblem } from '../lib/runtime/wasmThreads';
+
+const root = path.join(__dirname, '..');
+
+const script = `
+const { initRuntime, tf } = require('./dist/lib/runtime');
+const { setWasmThreads, wasmThreadCount } = require('./dist/lib/runtime/wasmThreads');
+(async () => {
+  const info = await initRuntime({ quiet: true });
+  const started = wasmThreadCount();
+  // A convolution + dense training gradient, big enough that XNNPACK splits it over threads.
+  const x = tf.randomUniform([8, 24, 24, 16], -1, 1, 'float32', 1);
+  const w = tf.randomUniform([3, 3, 16, 32], -1, 1, 'float32', 2);
+  const d = tf.randomUniform([32, 5], -1, 1, 'float32', 3);
+  const grads = tf.grads((a, b, c) => tf.matMul(tf.relu(tf.conv2d(a, b, 2, 'same')).mean([1, 2]), c).square().sum())([x, w, d]);
+  const sums = grads.map((g) => Array.from(g.dataSync()).reduce((s, v) => s + Math.abs(v), 0));
+  const previous = setWasmThreads(1);
+  const shrunk = wasmThreadCount();
+  setWasmThreads(previous);
+  console.log(JSON.stringify({ detail: info.detail, started, shrunk, restored: wasmThreadCount(), sums }));
+})();
+`;
+
+function run(threads: string): { detail: string; started: number; shrunk: number; restored: number; sums: number[] } {
+  const r = spawnSync(process.execPath, ['-e', script], {
+    cwd: root, encoding: 'utf8', timeout: 90_000,
+    env: { ...process.env, CVKIT_THREADS: threads, CVKIT_BACKEND: 'wasm' },
+  });
+  // A hung process (pthread workers keeping it alive) ends here as a timeout: status null.
+  expect(r.error).toBeUndefined();
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+test('the threaded build is there to load (fails when a tfjs upgrade moves its worker or main script)', () => {
+  expect(threadedBuildProblem()).toBeNull();
+});
+
+test('CVKIT_THREADS=2 starts a 2-thread pool; its gradients equal the 1-thread build; the pool shrinks and regrows; the process exits', () => {
+  const two = run('2');
+  const one = run('1');
+  expect(two.started).toBe(2);
+  expect(two.detail).toMatch(/2 threads/);
+  expect(one.started).toBe(1);
+  expect(one.detail).toMatch(/1 thread\b/);
+  expect(two.shrunk).toBe(1);
+  expect(two.restored).toBe(2);
+  two.sums.forEach((s, i) => {
+    expect(s).toBeGreaterThan(0);
+    expect(Math.abs(s - one.sums[i]) / one.sums[i]).toBeLessThan(1e-4);
+  });
+}, 200_000);
+
+test('CVKIT_THREADS must be a positive integer; unset means every core, at most 8', () => {
+  expect(requestedThreads({ CVKIT_THREADS: '3' })).toBe(3);
+  expect(() => requestedThreads({ CVKIT_THREADS: '0' })).toThrow(/positive integer/);
+  expect(() => requestedThreads({ CVKIT_THREADS: 'two' })).toThrow(/positive integer/);
+  const all = requestedThreads({});
+  expect(all).toBeGreaterThanOrEqual(1);
+  expect(all).toBeLessThanOrEqual(8);
+});
