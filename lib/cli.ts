@@ -25,8 +25,10 @@ commands:
   train-shapes | train-mnist [--out DIR] [--budget SECONDS] [--quick]
         Train the shapes (or MNIST) classifier of lesson 01 (60 s budget) and save model.json +
         weights.bin (default datasets/weights/shapes-classifier, mnist-classifier).
-  bench [--quick] [--json FILE]
-        Time the classifiers' training step and inference on each backend, beside PyTorch.
+  bench [--quick] [--profile] [--json FILE]
+        Time the kit's training steps (classifiers, pix2pix, Gram style loss, hourglass), inference and
+        Grad-CAM on each backend, beside PyTorch; --profile adds each workload's top kernels;
+        --quick finishes in under 3 minutes.
   start [--port N] [--quick]
         Start Jupyter Notebook on 127.0.0.1 with the project's TypeScript (tslab) kernel, opened on
         notebooks/ (npm start). Needs Jupyter: bash scripts/setup-jupyter.sh on Debian.
@@ -248,11 +250,15 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'bench': {
         const p = parse(rest, ['json']);
-        checkFlags(p, ['json', 'quick']);
-        const { runBenchmark, formatReport } = await import('./bench/benchmark');
-        const report = await runBenchmark({ quick: !!p.flags.quick });
+        checkFlags(p, ['json', 'quick', 'profile']);
+        if (p.flags.json === true) throw new UsageError('--json needs a file name');
+        const { runBenchmark, formatReport, reportJson } = await import('./bench/benchmark');
+        const report = await runBenchmark({ quick: !!p.flags.quick, profile: !!p.flags.profile });
         console.log('\n' + formatReport(report));
-        if (typeof p.flags.json === 'string') fs.writeFileSync(p.flags.json, JSON.stringify(report, null, 2));
+        if (typeof p.flags.json === 'string') {
+          fs.writeFileSync(p.flags.json, JSON.stringify(reportJson(report), null, 2));
+          console.log(`written to ${p.flags.json}`);
+        }
         return 0;
       }
       case 'start': {

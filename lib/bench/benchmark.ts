@@ -1,10 +1,13 @@
 /**
- * `npm run bench`: training-step and inference times of the kit's classifiers (batch 64, 32x32x3)
- * on every tfjs backend that starts here, beside the same networks in PyTorch when
- * /usr/bin/python3 has torch (Debian's python3-torch), as ratios from one run.
+ * `npm run bench`: training-step and inference times of the kit's networks on every tfjs backend
+ * that starts here, beside the same networks in PyTorch when /usr/bin/python3 has torch (Debian's
+ * python3-torch), as ratios from one run: the classifiers (batch 64, 32x32x3: train step, inference,
+ * Grad-CAM), a pix2pix step (U-Net 64x64 + PatchGAN, batch 4), a Gram style loss forward + backward
+ * (128x128, 3 conv layers), the landmarks lesson's hourglass, and the autograder's throughput.
  *
  * Medians of several timed steps after warm-up. PyTorch runs with the malloc settings from
- * ARCHITECTURE.md and takes the best of 1 and 2 threads.
+ * ARCHITECTURE.md and takes the best of 1 and 2 threads. `profile: true` adds each workload's top
+ * kernels (tf.profile of one step; composed kernels include the kernels they call).
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'child_process';
@@ -18,6 +21,7 @@ import { initRuntime, BackendChoice } from '../runtime/backend';
 import { registerWasmTrainingKernels } from '../runtime/wasmKernels';
 import { Random } from '../runtime/random';
 import { projectPath } from '../runtime/paths';
+import { wasmThreadCount } from '../runtime/wasmThreads';
 
 export interface Workload {
   name: string;
@@ -32,11 +36,37 @@ export const WORKLOADS: Workload[] = [
 
 export interface Measurement {
   workload: string;
-  /** tfjs backend, with "xN threads" for data-parallel training. */
+  /** tfjs backend and how its threads are used. */
   backend: string;
-  kind: 'train step' | 'inference' | 'Grad-CAM, 1 image' | 'Grad-CAM, batch 32' | 'guided backprop, 1 image' | 'guided backprop, batch 32';
+  kind: 'train step' | 'inference' | 'Grad-CAM, 1 image' | 'Grad-CAM, batch 32' | 'guided backprop, 1 image' | 'guided backprop, batch 32' | 'pix2pix step (D + G)' | 'style loss forward + backward';
   ms: number;
   torchMs?: number;
+  /** The process's resident memory after the measurement (MB). */
+  rssMb?: number;
+  /** With profile: the kernels that took longest in one step, [name, ms]. */
+  topKernels?: [string, number][];
+}
+
+let profiling = false;
+
+/** One step under tf.profile: kernel times summed by kernel name, largest first. */
+async function topKernels(fn: () => void, count = 6): Promise<[string, number][]> {
+  const p = await tf.profile(() => { fn(); });
+  const by = new Map<string, number>();
+  for (const k of p.kernels) by.set(k.name, (by.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+  return [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, count);
+}
+
+async function measured(m: Measurement, step?: () => void): Promise<Measurement> {
+  m.rssMb = process.memoryUsage().rss / 2 ** 20;
+  if (profiling && step) m.topKernels = await topKernels(step);
+  return m;
+}
+
+function wasmLabel(backend: string): string {
+  if (backend !== 'wasm') return backend;
+  const n = wasmThreadCount();
+  return `wasm, ${n} XNNPACK thread${n === 1 ? '' : 's'}`;
 }
 
 function median(values: number[]): number {
@@ -75,7 +105,7 @@ async function measureTfjs(workload: Workload, backend: string, quick: boolean):
     out.dispose();
   };
   const out: Measurement[] = [];
-  if (!(slow && quick)) out.push({ workload: workload.name, backend, kind: 'train step', ms: await timeIt(step, slow ? 0 : 2, slow ? 1 : quick ? 3 : 7) });
+  if (!(slow && quick)) out.push(await measured({ workload: workload.name, backend: wasmLabel(backend), kind: 'train step', ms: await timeIt(step, slow ? 0 : 2, slow ? 1 : quick ? 3 : 7) }, slow ? undefined : step));
   const threads = backend === 'wasm' ? defaultThreads() : 1;
   if (threads > 1) {
     // The kit's training loop with its data-parallel replicas: time per step, after one warm-up epoch.
@@ -85,10 +115,10 @@ async function measureTfjs(workload: Workload, backend: string, quick: boolean):
     const run = () => trainClassifier(model, { x: xs, y: ys }, { epochs: 1, batchSize: workload.batch, threads, progress: false });
     await run();
     const r = await run();
-    out.push({ workload: workload.name, backend: `${backend} x${threads} threads`, kind: 'train step', ms: (1000 * r.seconds) / r.steps });
+    out.push(await measured({ workload: workload.name, backend: `${backend}, ${threads} data-parallel replicas (kit's training loop)`, kind: 'train step', ms: (1000 * r.seconds) / r.steps }));
     tf.dispose([xs, ys]);
   }
-  out.push({ workload: workload.name, backend, kind: 'inference', ms: await timeIt(infer, 1, slow ? 2 : quick ? 5 : 15) });
+  out.push(await measured({ workload: workload.name, backend: wasmLabel(backend), kind: 'inference', ms: await timeIt(infer, 1, slow ? 2 : quick ? 5 : 15) }, slow ? undefined : infer));
   if (workload === WORKLOADS[0] && !slow) {
     // Explanations of the shapes classifier (lesson 01): one image and a batch of 32.
     const { gradCam } = await import('../explain/gradCam');
@@ -97,8 +127,8 @@ async function measureTfjs(workload: Workload, backend: string, quick: boolean):
       const xs = x.slice(0, n);
       const cam = () => { const m = gradCam(model, xs); m.dataSync(); m.dispose(); };
       const gbp = () => { const m = guidedBackprop(model, xs); m.dataSync(); m.dispose(); };
-      out.push({ workload: workload.name, backend, kind: n === 1 ? 'Grad-CAM, 1 image' : 'Grad-CAM, batch 32', ms: await timeIt(cam, 2, quick ? 5 : 15) });
-      out.push({ workload: workload.name, backend, kind: n === 1 ? 'guided backprop, 1 image' : 'guided backprop, batch 32', ms: await timeIt(gbp, 2, quick ? 5 : 15) });
+      out.push(await measured({ workload: workload.name, backend: wasmLabel(backend), kind: n === 1 ? 'Grad-CAM, 1 image' : 'Grad-CAM, batch 32', ms: await timeIt(cam, 2, quick ? 5 : 15) }, cam));
+      out.push(await measured({ workload: workload.name, backend: wasmLabel(backend), kind: n === 1 ? 'guided backprop, 1 image' : 'guided backprop, batch 32', ms: await timeIt(gbp, 2, quick ? 5 : 15) }));
       xs.dispose();
     }
   }
@@ -139,7 +169,7 @@ function measureTorch(workload: Workload, quick: boolean): TorchTimes {
 }
 
 export interface BenchReport {
-  machine: { cpus: string; cores: number; node: string; tfjs: string };
+  machine: { cpus: string; cores: number; node: string; tfjs: string; wasmThreads: number };
   backends: { name: string; status: string }[];
   measurements: Measurement[];
   torch: string;
@@ -181,15 +211,69 @@ export async function benchHourglass(quick: boolean, log: (line: string) => void
     optimizer.applyGradients(grads);
     tf.dispose([loss, ...Object.values(grads)]);
   };
-  out.push({ workload: HOURGLASS_NAME, backend: 'wasm', kind: 'train step', ms: await timeIt(step, 1, quick ? 2 : 5), torchMs });
+  out.push(await measured({ workload: HOURGLASS_NAME, backend: wasmLabel('wasm'), kind: 'train step', ms: await timeIt(step, 1, quick ? 2 : 5), torchMs }, step));
   const threads = defaultThreads();
   if (threads > 1) {
     const r = await trainDense(model, { x, y }, { loss: 'stackedSpatialCE', steps: quick ? 4 : 10, batchSize: c.batch, threads, progress: false });
-    out.push({ workload: HOURGLASS_NAME, backend: `wasm x${r.threads} threads`, kind: 'train step', ms: r.msPerStep, torchMs });
+    out.push(await measured({ workload: HOURGLASS_NAME, backend: `wasm, ${r.threads} data-parallel replicas (kit's training loop)`, kind: 'train step', ms: r.msPerStep, torchMs }));
   }
   tf.dispose([x, y]);
   optimizer.dispose();
   model.dispose();
+  return out;
+}
+
+export const GAN_STYLE_BENCH = { pix2pix: { size: 64, filters: 32, batch: 4 }, gram: { size: 128, blocks: [[64, 64], [128]] } };
+const PIX2PIX_NAME = 'pix2pix (U-Net 64x64 + PatchGAN, 32 filters, batch 4)';
+const GRAM_NAME = 'Gram style loss (128x128 image, convs 64-64-pool-128)';
+
+/** A pix2pix step (discriminator + generator) and a Gram style loss forward + backward, beside PyTorch. */
+export async function benchGanAndStyle(quick: boolean, log: (line: string) => void): Promise<Measurement[]> {
+  const nn = await import('../nn');
+  const c = GAN_STYLE_BENCH;
+  let torch: { pix2pix_ms: number; gram_ms: number } | null = null;
+  if (!torchUnavailable()) {
+    log(`measuring PyTorch: ${PIX2PIX_NAME}; ${GRAM_NAME}`);
+    const runs = [1, 2].map((threads) => {
+      const r = spawnSync('/usr/bin/python3', [projectPath('scripts', 'bench_torch_gan_style.py'), JSON.stringify({ ...c, steps: quick ? 3 : 7 }), String(threads)], {
+        encoding: 'utf8', env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '17179869184', OMP_NUM_THREADS: String(threads) },
+      });
+      if (r.status !== 0) throw new Error(`bench_torch_gan_style.py failed: ${r.stderr}`);
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { pix2pix_ms: number; gram_ms: number };
+    });
+    torch = { pix2pix_ms: Math.min(...runs.map((r) => r.pix2pix_ms)), gram_ms: Math.min(...runs.map((r) => r.gram_ms)) };
+  }
+  await tf.setBackend('wasm');
+  const out: Measurement[] = [];
+  log(`measuring wasm: ${PIX2PIX_NAME}`);
+  const p = c.pix2pix;
+  const G = nn.buildUNetGenerator({ inputShape: [p.size, p.size, 3], filters: p.filters, seed: 1 });
+  const D = nn.buildPatchGan({ inputShape: [p.size, p.size, 6], filters: p.filters, seed: 100 });
+  const state = nn.createPix2Pix(G, D);
+  const source = tf.randomUniform([p.batch, p.size, p.size, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
+  const target = tf.randomUniform([p.batch, p.size, p.size, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
+  const ganStep = () => { nn.pix2pixStep(state, source, target); };
+  out.push(await measured({ workload: PIX2PIX_NAME, backend: wasmLabel('wasm'), kind: 'pix2pix step (D + G)', ms: await timeIt(ganStep, 2, quick ? 3 : 7), torchMs: torch?.pix2pix_ms }, ganStep));
+  tf.dispose([source, target]);
+  state.gOptimizer.dispose();
+  state.dOptimizer.dispose();
+  G.dispose();
+  D.dispose();
+
+  log(`measuring wasm: ${GRAM_NAME}`);
+  const g = c.gram;
+  const net = nn.buildStyleFeatureNet({ inputShape: [g.size, g.size, 3], blocks: g.blocks, seed: 1 });
+  const targets = tf.tidy(() => (net.predict(tf.randomUniform([1, g.size, g.size, 3], 0, 1, 'float32', 4)) as tf.Tensor4D[]).map((f) => nn.gramMatrix(f)));
+  const image = tf.randomUniform([1, g.size, g.size, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const styleStep = () => {
+    const { loss, grad } = nn.styleLossAndGradient(net, image, targets);
+    loss.dataSync();
+    grad.dataSync();
+    tf.dispose([loss, grad]);
+  };
+  out.push(await measured({ workload: GRAM_NAME, backend: wasmLabel('wasm'), kind: 'style loss forward + backward', ms: await timeIt(styleStep, 2, quick ? 5 : 15), torchMs: torch?.gram_ms }, styleStep));
+  tf.dispose([image, ...targets]);
+  net.dispose();
   return out;
 }
 
@@ -220,9 +304,10 @@ export async function benchGrading(quick: boolean, log: (line: string) => void):
 }
 
 /** Runs the benchmark and returns the report (also printed as a table by `cvkit bench`). */
-export async function runBenchmark(options: { quick?: boolean; log?: (line: string) => void } = {}): Promise<BenchReport> {
+export async function runBenchmark(options: { quick?: boolean; profile?: boolean; grading?: boolean; log?: (line: string) => void } = {}): Promise<BenchReport> {
   const log = options.log ?? ((line: string) => console.log(line));
   const quick = options.quick ?? false;
+  profiling = options.profile ?? false;
   const info = await initRuntime({ quiet: true });
   const backends: { name: string; status: string }[] = [];
   const candidates: [BackendChoice, string][] = [['gpu', 'tensorflow'], ['node', 'tensorflow'], ['wasm', 'wasm'], ['cpu', 'cpu']];
@@ -259,15 +344,31 @@ export async function runBenchmark(options: { quick?: boolean; log?: (line: stri
       }
     }
   }
-  if (runnable.includes('wasm')) measurements.push(...(await benchHourglass(quick, log)));
+  if (runnable.includes('wasm')) {
+    measurements.push(...(await benchGanAndStyle(quick, log)));
+    measurements.push(...(await benchHourglass(quick, log)));
+  }
   await tf.setBackend(info.backend);
-  const grading = await benchGrading(quick, log);
+  const grading = options.grading === false ? undefined : await benchGrading(quick, log);
   return {
     grading,
-    machine: { cpus: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, tfjs: tf.version.tfjs },
+    machine: { cpus: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, tfjs: tf.version.tfjs, wasmThreads: wasmThreadCount() },
     backends,
     measurements,
     torch: torchReason ? `skipped: ${torchReason}` : `PyTorch ${torchVersion} (best of 1 and 2 threads)`,
+  };
+}
+
+/** The machine-readable summary `--json FILE` writes: one entry per measurement. */
+export function reportJson(report: BenchReport): { machine: BenchReport['machine']; torch: string; workloads: { name: string; backend: string; measure: string; tfjs_ms: number; torch_ms: number | null; ratio: number | null; rss_mb: number | null; top_kernels?: [string, number][] }[]; grading?: BenchReport['grading'] } {
+  return {
+    machine: report.machine,
+    torch: report.torch,
+    workloads: report.measurements.map((m) => ({
+      name: `${m.workload}: ${m.kind}`, backend: m.backend, measure: m.kind, tfjs_ms: m.ms, torch_ms: m.torchMs ?? null,
+      ratio: m.torchMs != null ? m.ms / m.torchMs : null, rss_mb: m.rssMb ?? null, ...(m.topKernels ? { top_kernels: m.topKernels } : {}),
+    })),
+    ...(report.grading ? { grading: report.grading } : {}),
   };
 }
 
@@ -278,11 +379,16 @@ export function formatReport(report: BenchReport): string {
     `backends: ${report.backends.map((b) => `${b.name} ${b.status}`).join('; ')}`,
     `reference: ${report.torch}`,
     '',
-    '| workload (32x32x3 images; batch 64 unless named) | backend | measure | tfjs ms | PyTorch ms | ratio |',
-    '|---|---|---|---:|---:|---:|',
+    '| workload (32x32x3 images; batch 64 unless named) | backend | measure | tfjs ms | PyTorch ms | ratio | RSS MB |',
+    '|---|---|---|---:|---:|---:|---:|',
   ];
   for (const m of report.measurements) {
-    lines.push(`| ${m.workload} | ${m.backend} | ${m.kind} | ${m.ms.toFixed(1)} | ${m.torchMs != null ? m.torchMs.toFixed(1) : '-'} | ${m.torchMs != null ? (m.ms / m.torchMs).toFixed(1) + 'x' : '-'} |`);
+    lines.push(`| ${m.workload} | ${m.backend} | ${m.kind} | ${m.ms.toFixed(1)} | ${m.torchMs != null ? m.torchMs.toFixed(1) : '-'} | ${m.torchMs != null ? (m.ms / m.torchMs).toFixed(1) + 'x' : '-'} | ${m.rssMb != null ? m.rssMb.toFixed(0) : '-'} |`);
+  }
+  const profiled = report.measurements.filter((m) => m.topKernels);
+  if (profiled.length > 0) {
+    lines.push('', 'top kernels (one step under tf.profile; a composed kernel includes the kernels it calls):');
+    for (const m of profiled) lines.push(`  ${m.workload}, ${m.kind}: ${m.topKernels!.map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ')}`);
   }
   if (report.grading) {
     const gr = report.grading;
