@@ -413,14 +413,14 @@ function registerBatchMatMul(backendName: string): void {
 /**
  * Sum and Mean over a block of consecutive axes that is not the innermost (batch-norm gradients
  * reduce [N, H, W, C] over N, H, W): wasm's kernels reduce innermost axes only and transpose
- * first, with a slow generic transpose. Here out[o, :] = w^T x[o] with x[o] viewed as [mid, inner]
- * and w a column of ones (of 1/mid for Mean): one XNNPACK matrix product, no transpose
- * (measured for [32, 16, 16, 48] over N, H, W: 0.17 ms, a JavaScript loop 0.6 ms).
+ * first, with a slow generic transpose. Here out[o, i] = sum over m of x[o, m, i] is one pass over
+ * the heap, accumulated in float64. Measured for [64, 32, 32, 32] over N, H, W with a fresh input
+ * each call: 4.3 ms; the stock kernel 15.9 ms; a product with a vector of ones 37 ms (XNNPACK packs
+ * the input as weights every call).
  */
 function registerContiguousReduction(kernelName: 'Sum' | 'Mean', backendName: string): void {
   const config = stockKernel(kernelName, backendName);
   const stock = config.kernelFunc;
-  const matMul = stockKernel('BatchMatMul', backendName).kernelFunc;
   const kernelFunc: KernelFunc = (args) => {
     const { inputs, attrs, backend } = args;
     const x = inputs.x as tf.TensorInfo;
@@ -437,14 +437,21 @@ function registerContiguousReduction(kernelName: 'Sum' | 'Mean', backendName: st
     const mid = size(first, last + 1);
     const kept = shape.map((d, i) => (i >= first && i <= last ? 1 : d));
     const outShape = (attrs as { keepDims?: boolean }).keepDims ? kept : shape.filter((_, i) => i < first || i > last);
-    const weights = backend.makeOutput([1, 1, mid], 'float32');
-    heapF32(backend, weights).fill(kernelName === 'Mean' ? 1 / mid : 1);
-    try {
-      const out = matMul({ inputs: { a: weights, b: { dataId: x.dataId, shape: [outer, mid, inner], dtype: 'float32' } }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
-      return { dataId: out.dataId, shape: outShape, dtype: 'float32' };
-    } finally {
-      backend.disposeData(weights.dataId);
+    const out = backend.makeOutput(outShape, 'float32');
+    const src = heapF32(backend, x);
+    const dst = heapF32(backend, out);
+    const acc = new Float64Array(inner);
+    const scale = kernelName === 'Mean' ? 1 / mid : 1;
+    for (let o = 0; o < outer; o++) {
+      acc.fill(0);
+      let base = o * mid * inner;
+      for (let m = 0; m < mid; m++, base += inner) {
+        for (let i = 0; i < inner; i++) acc[i] += src[base + i];
+      }
+      const at = o * inner;
+      for (let i = 0; i < inner; i++) dst[at + i] = acc[i] * scale;
     }
+    return out;
   };
   (kernelFunc as unknown as Record<symbol, boolean>)[OURS] = true;
   tf.unregisterKernel(kernelName, backendName);
