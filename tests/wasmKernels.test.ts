@@ -33,6 +33,10 @@ cases.push(
   { batch: 2, size: [7, 9], kernel: [1, 1], inC: 3, outC: 2, stride: 2, pad: 'valid', dilation: 1 },
   { batch: 1, size: [10, 11], kernel: [3, 5], inC: 2, outC: 3, stride: 3, pad: 'same', dilation: 1 },
   { batch: 2, size: [11, 10], kernel: [5, 2], inC: 3, outC: 2, stride: 3, pad: 'valid', dilation: 1 },
+  // Fewer output positions than input channels: the input gradient goes through patches x filter rows.
+  { batch: 2, size: [4, 4], kernel: [4, 4], inC: 12, outC: 6, stride: 2, pad: 'same', dilation: 1 },
+  { batch: 1, size: [3, 5], kernel: [3, 3], inC: 20, outC: 4, stride: 1, pad: 'same', dilation: 1 },
+  { batch: 1, size: [5, 5], kernel: [2, 3], inC: 30, outC: 5, stride: 3, pad: 'valid', dilation: 1 },
 );
 const dilated: ConvCase[] = [
   { batch: 2, size: [9, 8], kernel: [3, 3], inC: 2, outC: 4, stride: 1, pad: 'same', dilation: 2 },
@@ -79,6 +83,29 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm equal the cpu ker
     });
     expect(relativeError(wasmFilter, cpuFilter)).toBeLessThan(1e-5);
     expect(relativeError(wasmInput, cpuInput)).toBeLessThan(1e-5);
+  });
+});
+
+describe('Conv2D with fewer output positions than channels (patches x filter rows) equals the cpu kernel', () => {
+  test.each([
+    { x: [2, 4, 4, 8], w: [4, 4, 8, 40], stride: 2, pad: 'same' as const, dilation: 1 },
+    { x: [1, 3, 5, 6], w: [3, 3, 6, 32], stride: 1, pad: 'same' as const, dilation: 1 },
+    { x: [1, 6, 7, 5], w: [2, 3, 5, 64], stride: 3, pad: 'valid' as const, dilation: 1 },
+    { x: [1, 6, 6, 4], w: [3, 3, 4, 48], stride: 1, pad: 'same' as const, dilation: 2 },
+    { x: [3, 1, 1, 16], w: [1, 1, 16, 24], stride: 1, pad: 'valid' as const, dilation: 1 },
+  ])('x $x filter $w stride $stride $pad dilation $dilation', async (c) => {
+    const run = () => [tf.conv2d(randomTensor(c.x, 29) as tf.Tensor4D, randomTensor(c.w, 30) as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation)];
+    const [cpu] = await onBackend('cpu', run);
+    const [wasm] = await onBackend('wasm', run);
+    expect(relativeError(wasm, cpu)).toBeLessThan(1e-5);
+  });
+
+  test('leaves no tensors behind', async () => {
+    await useBackend('wasm');
+    const x = randomTensor([2, 4, 4, 8], 31) as tf.Tensor4D;
+    const w = randomTensor([4, 4, 8, 40], 32) as tf.Tensor4D;
+    await expectNoLeak(() => { tf.conv2d(x, w, 2, 'same').dispose(); });
+    tf.dispose([x, w]);
   });
 });
 

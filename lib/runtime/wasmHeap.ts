@@ -79,3 +79,9 @@ export function uninitialisedTensor(shape: number[]): tf.Tensor {
 export function viewOf(t: tf.Tensor): Float32Array {
   return heapF32(activeHeapBackend(), t);
 }
+
+/** A [..., rows, cols] float32 tensor on the active (wasm) backend, transposed in tiles to [..., cols, rows]. */
+export function transposedMatrix(t: tf.Tensor): tf.Tensor {
+  const backend = activeHeapBackend();
+  return tf.engine().makeTensorFromTensorInfo(transposeLastTwo(backend, t), backend as unknown as tf.KernelBackend);
+}
