@@ -15,6 +15,31 @@ interface BackendWithRefs {
   incRef(dataId: object): void;
 }
 
+/**
+ * Runs `compute` on a kernel's inputs as tensors and returns its result as a TensorInfo the caller's
+ * engine owns: each wrapped input holds one more backend reference (given back after), the result
+ * gets one before its temporary tensor is disposed, so nothing leaks.
+ */
+export function runComposed(inputs: Record<string, tf.TensorInfo | undefined>, attrs: Record<string, unknown>, backend: tf.KernelBackend, compute: ComposedCompute): tf.TensorInfo {
+  const engine = tf.engine();
+  const refs = backend as unknown as BackendWithRefs;
+  const wrapped: Record<string, tf.Tensor> = {};
+  for (const [name, info] of Object.entries(inputs)) {
+    if (info == null) continue;
+    refs.incRef(info.dataId);
+    wrapped[name] = engine.makeTensorFromTensorInfo(info, backend);
+  }
+  try {
+    const out = tf.tidy(() => compute(wrapped, attrs));
+    refs.incRef(out.dataId);
+    const info: tf.TensorInfo = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
+    out.dispose();
+    return info;
+  } finally {
+    for (const t of Object.values(wrapped)) t.dispose();
+  }
+}
+
 /** Registers `compute` as kernel `kernelName` on `backendName` (replacing any existing one). */
 export function registerComposedKernel(kernelName: string, backendName: string, compute: ComposedCompute): void {
   if (tf.getKernel(kernelName, backendName) != null) {
@@ -23,25 +48,7 @@ export function registerComposedKernel(kernelName: string, backendName: string, 
   tf.registerKernel({
     kernelName,
     backendName,
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const engine = tf.engine();
-      const wrapped: Record<string, tf.Tensor> = {};
-      for (const [name, info] of Object.entries(inputs)) {
-        if (info == null) continue;
-        // The wrapper is one more owner of the input's data: take a backend reference for it,
-        // which its dispose() below gives back.
-        (backend as unknown as BackendWithRefs).incRef(info.dataId);
-        wrapped[name] = engine.makeTensorFromTensorInfo(info as tf.TensorInfo, backend as tf.KernelBackend);
-      }
-      try {
-        const out = tf.tidy(() => compute(wrapped, attrs as Record<string, unknown>));
-        (backend as unknown as BackendWithRefs).incRef(out.dataId);
-        const info: tf.TensorInfo = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
-        out.dispose();
-        return info;
-      } finally {
-        for (const t of Object.values(wrapped)) t.dispose();
-      }
-    },
+    kernelFunc: ({ inputs, attrs, backend }) =>
+      runComposed(inputs as Record<string, tf.TensorInfo | undefined>, attrs as Record<string, unknown>, backend as tf.KernelBackend, compute),
   });
 }

@@ -12,7 +12,7 @@
  * (depthwise: [kernelHeight, kernelWidth, inChannels, channelMultiplier]), as in tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerComposedKernel } from './composedKernel';
+import { registerComposedKernel, runComposed } from './composedKernel';
 import { heapF32, isWasmHeapBackend, transposeLastTwo, transposedMatrix, uninitialisedTensor, viewOf } from './wasmHeap';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -421,14 +421,24 @@ function stockKernel(kernelName: string, backendName: string): tf.KernelConfig {
 }
 
 /**
+ * Replaces `kernelName` on `backendName` by `make(stock)`, where `stock` is the backend's own kernel
+ * (kept across re-registration) and its setup runs as before when the backend initialises.
+ */
+function overrideKernel(kernelName: string, backendName: string, make: (stock: KernelFunc) => KernelFunc): void {
+  const config = stockKernel(kernelName, backendName);
+  const kernelFunc = make(config.kernelFunc);
+  (kernelFunc as unknown as Record<symbol, boolean>)[OURS] = true;
+  tf.unregisterKernel(kernelName, backendName);
+  tf.registerKernel({ ...config, kernelFunc });
+}
+
+/**
  * BatchMatMul with transposed operands: wasm's kernel gives XNNPACK's fast GEMM only to
  * untransposed operands (measured here: A^T B of [16384, 64] 47 ms, A B of the same sizes 4 ms).
  * A transposed operand is transposed once into the heap (tiled), then the stock kernel runs untransposed.
  */
 function registerBatchMatMul(backendName: string): void {
-  const config = stockKernel('BatchMatMul', backendName);
-  const stock = config.kernelFunc;
-  const kernelFunc: KernelFunc = (args) => {
+  overrideKernel('BatchMatMul', backendName, (stock) => (args) => {
     const { inputs, attrs, backend } = args;
     const { transposeA, transposeB } = attrs as { transposeA?: boolean; transposeB?: boolean };
     const a = inputs.a as tf.TensorInfo;
@@ -446,11 +456,7 @@ function registerBatchMatMul(backendName: string): void {
     } finally {
       for (const t of temps) backend.disposeData(t.dataId);
     }
-  };
-  (kernelFunc as unknown as Record<symbol, boolean>)[OURS] = true;
-  tf.unregisterKernel('BatchMatMul', backendName);
-  // The stock setup (it binds the wasm function) runs when the backend initialises.
-  tf.registerKernel({ ...config, kernelFunc });
+  });
 }
 
 /**
@@ -462,9 +468,7 @@ function registerBatchMatMul(backendName: string): void {
  * the input as weights every call).
  */
 function registerContiguousReduction(kernelName: 'Sum' | 'Mean', backendName: string): void {
-  const config = stockKernel(kernelName, backendName);
-  const stock = config.kernelFunc;
-  const kernelFunc: KernelFunc = (args) => {
+  overrideKernel(kernelName, backendName, (stock) => (args) => {
     const { inputs, attrs, backend } = args;
     const x = inputs.x as tf.TensorInfo;
     if (x.dtype !== 'float32' || !isWasmHeapBackend(backend)) return stock(args);
@@ -495,10 +499,7 @@ function registerContiguousReduction(kernelName: 'Sum' | 'Mean', backendName: st
       for (let i = 0; i < inner; i++) dst[at + i] = acc[i] * scale;
     }
     return out;
-  };
-  (kernelFunc as unknown as Record<symbol, boolean>)[OURS] = true;
-  tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({ ...config, kernelFunc });
+  });
 }
 
 /**
@@ -508,44 +509,21 @@ function registerContiguousReduction(kernelName: 'Sum' | 'Mean', backendName: st
  * correlateByPatches). Everything else goes to the stock kernel.
  */
 function registerSmallOutputConv2D(backendName: string): void {
-  const config = stockKernel('Conv2D', backendName);
-  const stock = config.kernelFunc;
-  const kernelFunc: KernelFunc = (args) => {
+  overrideKernel('Conv2D', backendName, (stock) => (args) => {
     const { inputs, attrs, backend } = args;
     const x = inputs.x as tf.TensorInfo;
     const filter = inputs.filter as tf.TensorInfo;
     const a = attrs as Record<string, unknown>;
     if (x.dtype !== 'float32' || !isWasmHeapBackend(backend) || (a.dataFormat != null && a.dataFormat !== 'NHWC')) return stock(args);
     const info = convInfoFor(x.shape, filter.shape, a, false);
-    const m = x.shape[0] * info.outHeight * info.outWidth;
-    if (m >= info.outChannels) return stock(args);
-    const engine = tf.engine();
-    // Wrap the inputs as tensors that hold one more backend reference each (given back below).
-    const wrap = (t: tf.TensorInfo) => {
-      (backend as unknown as { incRef(id: object): void }).incRef(t.dataId);
-      return engine.makeTensorFromTensorInfo(t, backend as unknown as tf.KernelBackend);
-    };
-    const xt = wrap(x) as tf.Tensor4D;
-    const ft = wrap(filter) as tf.Tensor4D;
-    try {
-      const out = tf.tidy(() => {
-        const k = info.filterHeight * info.filterWidth * info.inChannels;
-        const rows = transposedMatrix(ft.reshape([k, info.outChannels]));
-        const outT = tf.matMul(rows, im2colTransposed(xt, info));
-        return transposedMatrix(outT).reshape([x.shape[0], info.outHeight, info.outWidth, info.outChannels]);
-      });
-      (backend as unknown as { incRef(id: object): void }).incRef(out.dataId);
-      const result: tf.TensorInfo = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
-      out.dispose();
-      return result;
-    } finally {
-      xt.dispose();
-      ft.dispose();
-    }
-  };
-  (kernelFunc as unknown as Record<symbol, boolean>)[OURS] = true;
-  tf.unregisterKernel('Conv2D', backendName);
-  tf.registerKernel({ ...config, kernelFunc });
+    if (x.shape[0] * info.outHeight * info.outWidth >= info.outChannels) return stock(args);
+    return runComposed({ x, filter }, a, backend as unknown as tf.KernelBackend, ({ x: xt, filter: ft }) => {
+      const k = info.filterHeight * info.filterWidth * info.inChannels;
+      const rows = transposedMatrix(ft.reshape([k, info.outChannels]));
+      const outT = tf.matMul(rows, im2colTransposed(xt as tf.Tensor4D, info));
+      return transposedMatrix(outT).reshape([x.shape[0], info.outHeight, info.outWidth, info.outChannels]);
+    });
+  });
 }
 
 /** Registers the training kernels on `backendName` (default 'wasm'). Idempotent. */
