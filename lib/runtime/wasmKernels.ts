@@ -375,6 +375,31 @@ export function maxPoolBackprop(dy: tf.Tensor4D, x: tf.Tensor4D, info: tf.backen
   dx.fill(0);
   const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && dh === 1 && dw === 1 && top === 0 && left === 0 && 2 * oh <= h && 2 * ow <= w) {
+    // The kit's pooling layers (2x2, stride 2, no padding): four candidates, no bounds checks.
+    // Ties go to the first in row-major order, as in the general loop and the cpu kernel.
+    const row = w * c;
+    for (let b = 0; b < n; b++) {
+      for (let y = 0; y < oh; y++) {
+        for (let xo = 0; xo < ow; xo++) {
+          const p0 = ((b * h + 2 * y) * w + 2 * xo) * c;
+          const g0 = ((b * oh + y) * ow + xo) * c;
+          for (let ch = 0; ch < c; ch++) {
+            let at = p0 + ch;
+            let best = xs[at];
+            const p1 = at + c;
+            const p2 = at + row;
+            const p3 = p2 + c;
+            if (xs[p1] > best) { best = xs[p1]; at = p1; }
+            if (xs[p2] > best) { best = xs[p2]; at = p2; }
+            if (xs[p3] > best) { at = p3; }
+            dx[at] += gs[g0 + ch];
+          }
+        }
+      }
+    }
+    return out;
+  }
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < oh; y++) {
       for (let xo = 0; xo < ow; xo++) {
