@@ -4,10 +4,11 @@ Usage: bench_torch.py CONFIG_JSON THREADS  ->  prints {"train_ms", "infer_ms", "
 """
 import json
 import sys
-import time
 
 import torch
 import torch.nn as nn
+
+from torch_timing import timed
 
 config = json.loads(sys.argv[1])
 torch.set_num_threads(int(sys.argv[2]))
@@ -34,10 +35,6 @@ def build(cfg):
     return nn.Sequential(*layers)
 
 
-def median(xs):
-    xs = sorted(xs)
-    return xs[len(xs) // 2]
-
 
 model = build(config)
 x = torch.rand(config["batch"], 3, 32, 32)
@@ -62,15 +59,6 @@ def infer():
         return out.sum().item()
 
 
-def timed(fn, warmup, runs):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return median(times)
 
 
 def grad_cam(n):

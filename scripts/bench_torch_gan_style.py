@@ -8,11 +8,12 @@ Usage: bench_torch_gan_style.py CONFIG_JSON THREADS -> prints {"pix2pix_ms", "gr
 import json
 import warnings
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import timed
 
 cfg = json.loads(sys.argv[1])
 warnings.filterwarnings("ignore")
@@ -20,15 +21,6 @@ torch.set_num_threads(int(sys.argv[2]))
 torch.manual_seed(1)
 
 
-def timed(fn, warmup, runs):
-    for _ in range(warmup):
-        fn()
-    ts = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t) * 1000)
-    return sorted(ts)[len(ts) // 2]
 
 
 class UNet(nn.Module):

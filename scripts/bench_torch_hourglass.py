@@ -6,11 +6,12 @@ Usage: bench_torch_hourglass.py CONFIG_JSON THREADS -> prints {"train_ms", "vers
 """
 import json
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import timed
 
 cfg = json.loads(sys.argv[1])
 torch.set_num_threads(int(sys.argv[2]))
@@ -83,16 +84,4 @@ def step():
     opt.step()
 
 
-def median(xs):
-    xs = sorted(xs)
-    return xs[len(xs) // 2]
-
-
-for _ in range(2):
-    step()
-times = []
-for _ in range(cfg["steps"]):
-    t = time.perf_counter()
-    step()
-    times.append((time.perf_counter() - t) * 1000)
-print(json.dumps({"train_ms": median(times), "version": torch.__version__}))
+print(json.dumps({"train_ms": timed(step, 2, cfg["steps"]), "version": torch.__version__}))

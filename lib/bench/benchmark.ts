@@ -146,20 +146,28 @@ export function torchUnavailable(python = '/usr/bin/python3'): string | null {
   return null;
 }
 
-interface TorchTimes { train: number; infer: number; gradCam1: number; gradCam32: number; threads: number; version: string }
-
-function measureTorch(workload: Workload, quick: boolean): TorchTimes {
-  const config = JSON.stringify({ ...workload.model, batch: workload.batch, classes: 10, steps: quick ? 3 : 7, quick });
-  const runs: TorchTimes[] = [];
-  for (const threads of [1, 2]) {
-    const r = spawnSync('/usr/bin/python3', [projectPath('scripts', 'bench_torch.py'), config, String(threads)], {
+/**
+ * Runs scripts/SCRIPT with CONFIG (JSON) under /usr/bin/python3 once with 1 and once with 2 threads,
+ * with the malloc settings of ARCHITECTURE.md; returns each run's JSON line, in that order.
+ */
+function runTorchScript<T>(script: string, config: object): [T, T] {
+  const run = (threads: number): T => {
+    const r = spawnSync('/usr/bin/python3', [projectPath('scripts', script), JSON.stringify(config), String(threads)], {
       encoding: 'utf8',
       env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '17179869184', OMP_NUM_THREADS: String(threads) },
     });
-    if (r.status !== 0) throw new Error(`bench_torch.py failed: ${r.stderr}`);
-    const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { train_ms: number; infer_ms: number; gradcam1_ms: number; gradcam32_ms: number; version: string };
-    runs.push({ train: m.train_ms, infer: m.infer_ms, gradCam1: m.gradcam1_ms, gradCam32: m.gradcam32_ms, threads, version: m.version });
-  }
+    if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+  };
+  return [run(1), run(2)];
+}
+
+interface TorchTimes { train: number; infer: number; gradCam1: number; gradCam32: number; threads: number; version: string }
+
+function measureTorch(workload: Workload, quick: boolean): TorchTimes {
+  type Line = { train_ms: number; infer_ms: number; gradcam1_ms: number; gradcam32_ms: number; version: string };
+  const lines = runTorchScript<Line>('bench_torch.py', { ...workload.model, batch: workload.batch, classes: 10, steps: quick ? 3 : 7, quick });
+  const runs: TorchTimes[] = lines.map((m, i) => ({ train: m.train_ms, infer: m.infer_ms, gradCam1: m.gradcam1_ms, gradCam32: m.gradcam32_ms, threads: i + 1, version: m.version }));
   // Each measure at its best thread count.
   const fastest = runs.reduce((a, b) => (b.train < a.train ? b : a));
   return {
@@ -190,14 +198,7 @@ export async function benchHourglass(quick: boolean, log: (line: string) => void
   let torchMs: number | undefined;
   if (!torchUnavailable()) {
     log(`measuring PyTorch: ${HOURGLASS_NAME}`);
-    const times = [1, 2].map((threads) => {
-      const r = spawnSync('/usr/bin/python3', [projectPath('scripts', 'bench_torch_hourglass.py'), JSON.stringify({ ...c, steps: quick ? 3 : 7 }), String(threads)], {
-        encoding: 'utf8', env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '17179869184', OMP_NUM_THREADS: String(threads) },
-      });
-      if (r.status !== 0) throw new Error(`bench_torch_hourglass.py failed: ${r.stderr}`);
-      return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { train_ms: number }).train_ms;
-    });
-    torchMs = Math.min(...times);
+    torchMs = Math.min(...runTorchScript<{ train_ms: number }>('bench_torch_hourglass.py', { ...c, steps: quick ? 3 : 7 }).map((r) => r.train_ms));
   }
   await tf.setBackend('wasm');
   log(`measuring wasm: ${HOURGLASS_NAME}`);
@@ -234,13 +235,7 @@ export async function benchGanAndStyle(quick: boolean, log: (line: string) => vo
   let torch: { pix2pix_ms: number; gram_ms: number } | null = null;
   if (!torchUnavailable()) {
     log(`measuring PyTorch: ${PIX2PIX_NAME}; ${GRAM_NAME}`);
-    const runs = [1, 2].map((threads) => {
-      const r = spawnSync('/usr/bin/python3', [projectPath('scripts', 'bench_torch_gan_style.py'), JSON.stringify({ ...c, steps: quick ? 3 : 7 }), String(threads)], {
-        encoding: 'utf8', env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '17179869184', OMP_NUM_THREADS: String(threads) },
-      });
-      if (r.status !== 0) throw new Error(`bench_torch_gan_style.py failed: ${r.stderr}`);
-      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { pix2pix_ms: number; gram_ms: number };
-    });
+    const runs = runTorchScript<{ pix2pix_ms: number; gram_ms: number }>('bench_torch_gan_style.py', { ...c, steps: quick ? 3 : 7 });
     torch = { pix2pix_ms: Math.min(...runs.map((r) => r.pix2pix_ms)), gram_ms: Math.min(...runs.map((r) => r.gram_ms)) };
   }
   await tf.setBackend('wasm');

@@ -81,15 +81,24 @@ function unrefPthreadWorkers(worker: string): void {
   };
 }
 
-/** Runs `fn` while URL.createObjectURL answers `worker` for a JavaScript Blob (tfjs's pthread worker). */
-function withWorkerUrl<T>(worker: string, fn: () => T): T {
+/**
+ * Makes URL.createObjectURL answer `worker` for a JavaScript Blob (tfjs's pthread worker) until the
+ * returned function is called.
+ */
+function answerWorkerUrl(worker: string): () => void {
   const urls = URL as unknown as { createObjectURL(blob: unknown): string };
   const createObjectURL = urls.createObjectURL;
   urls.createObjectURL = (blob: unknown) => (blob instanceof Blob && /javascript/.test(blob.type) ? worker : createObjectURL(blob));
+  return () => { urls.createObjectURL = createObjectURL; };
+}
+
+/** Runs `fn` while URL.createObjectURL answers `worker` for tfjs's pthread worker. */
+function withWorkerUrl<T>(worker: string, fn: () => T): T {
+  const restore = answerWorkerUrl(worker);
   try {
     return fn();
   } finally {
-    urls.createObjectURL = createObjectURL;
+    restore();
   }
 }
 
@@ -145,13 +154,11 @@ export async function initWasmBackend(wasm: WasmPackage, threads: number, timeou
   if (threads > 1) {
     const problem = threadedBuildProblem();
     if (problem == null) {
-      const urls = URL as unknown as { createObjectURL(blob: unknown): string };
-      const createObjectURL = urls.createObjectURL;
       const cpus = os.cpus;
       const worker = pthreadWorkerPath();
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
       wasm.setThreadsCount(threads);
-      urls.createObjectURL = (blob: unknown) => (blob instanceof Blob && /javascript/.test(blob.type) ? worker : createObjectURL(blob));
+      const restoreUrl = answerWorkerUrl(worker);
       const one = cpus()[0];
       os.cpus = () => Array.from({ length: 2 * threads }, () => one);
       let timer: NodeJS.Timeout | undefined;
@@ -171,7 +178,7 @@ export async function initWasmBackend(wasm: WasmPackage, threads: number, timeou
         return { ...(await initSingle()), fallback: `threaded wasm build did not start (${(err as Error).message.split('\n')[0]})` };
       } finally {
         clearTimeout(timer);
-        urls.createObjectURL = createObjectURL;
+        restoreUrl();
         os.cpus = cpus;
       }
     }
