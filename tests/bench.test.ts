@@ -1,0 +1,32 @@
+/** The benchmark's report: the --json shape the issue asks for, ratios from the same run, the reason PyTorch is skipped. */
+import { formatReport, reportJson, torchUnavailable, BenchReport } from '../lib/bench/benchmark';
+
+const report: BenchReport = {
+  machine: { cpus: 'test CPU', cores: 2, node: 'v20', tfjs: '4.22.0', wasmThreads: 2 },
+  backends: [{ name: 'wasm', status: 'measured' }],
+  torch: 'PyTorch 1.13 (best of 1 and 2 threads)',
+  measurements: [
+    { workload: 'pix2pix', backend: 'wasm, 2 XNNPACK threads', kind: 'pix2pix step (D + G)', ms: 500, torchMs: 125, rssMb: 800, topKernels: [['Conv2D', 100]] },
+    { workload: 'shapes classifier', backend: 'wasm, 2 XNNPACK threads', kind: 'guided backprop, 1 image', ms: 8 },
+  ],
+};
+
+test('--json: { machine, workloads: [{ name, tfjs_ms, torch_ms, ratio }] } with the ratio tfjs / PyTorch', () => {
+  const json = reportJson(report);
+  expect(json.machine.cores).toBe(2);
+  expect(json.workloads).toHaveLength(2);
+  expect(json.workloads[0]).toMatchObject({ name: 'pix2pix: pix2pix step (D + G)', tfjs_ms: 500, torch_ms: 125, ratio: 4, top_kernels: [['Conv2D', 100]] });
+  expect(json.workloads[1]).toMatchObject({ torch_ms: null, ratio: null });
+  expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+});
+
+test('the table prints each ratio, RSS and, with --profile, the top kernels', () => {
+  const text = formatReport(report);
+  expect(text).toMatch(/\| pix2pix \| wasm, 2 XNNPACK threads \| pix2pix step \(D \+ G\) \| 500\.0 \| 125\.0 \| 4\.0x \| 800 \|/);
+  expect(text).toMatch(/guided backprop, 1 image \| 8\.0 \| - \| - \| - \|/);
+  expect(text).toMatch(/top kernels[\s\S]*pix2pix, pix2pix step \(D \+ G\): Conv2D 100\.0/);
+});
+
+test('PyTorch is skipped with a reason when the interpreter or torch is missing', () => {
+  expect(torchUnavailable('/nonexistent/python3')).toMatch(/does not exist/);
+});
