@@ -188,45 +188,6 @@ export function flippedSwappedTaps(filter: tf.Tensor4D, rowTaps: number[], colTa
   return out;
 }
 
-/**
- * The same taps as `flippedSwappedTaps`, laid out [inChannels, taps, outChannels]: row ci is the
- * filter of input channel ci over (u, v, co), as the left operand of a matrix product.
- */
-export function flippedTapsByInputChannel(filter: tf.Tensor4D, rowTaps: number[], colTaps: number[]): tf.Tensor2D {
-  const [, kw, ci, co] = filter.shape;
-  const k = rowTaps.length * colTaps.length * co;
-  const out = uninitialisedTensor([ci, k]) as tf.Tensor2D;
-  const src = viewOf(filter);
-  const dst = viewOf(out);
-  for (let i = 0; i < ci; i++) {
-    let d = i * k;
-    for (let u = rowTaps.length - 1; u >= 0; u--) {
-      for (let v = colTaps.length - 1; v >= 0; v--, d += co) {
-        const s = ((rowTaps[u] * kw + colTaps[v]) * ci + i) * co;
-        dst.set(src.subarray(s, s + co), d);
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * A stride-1 valid correlation of `x` [N, H, W, Cin] with the taps of `filter`, computed as
- * (filter rows) x (transposed im2col of x), then transposed back: XNNPACK packs the right operand of
- * a product afresh for every new filter, so when the output has fewer positions than channels
- * (the small, deep layers) packing the patches costs far less than packing the filter
- * (measured: a 2x2-output phase of a 512->256 layer, 18 ms with a new filter as a convolution).
- */
-function correlateByPatches(x: tf.Tensor4D, filter: tf.Tensor4D, rowTaps: number[], colTaps: number[]): tf.Tensor4D {
-  const [n, , , co] = x.shape;
-  const ci = filter.shape[2];
-  const info = tf.backend_util.computeConv2DInfo(x.shape, [rowTaps.length, colTaps.length, co, ci], 1, 1, 'valid');
-  const rows = flippedTapsByInputChannel(filter, rowTaps, colTaps);
-  const patchesT = im2colTransposed(x, info);
-  const outT = tf.matMul(rows, patchesT);
-  return transposedMatrix(outT).reshape([n, info.outHeight, info.outWidth, ci]) as tf.Tensor4D;
-}
-
 /** Crops (negative amounts) or zero-pads (positive amounts) the rows and columns of an NHWC tensor. */
 function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
   const [n, h, w, c] = t.shape;
@@ -279,12 +240,9 @@ export function conv2dBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, info: 
         cols.push(tf.zeros([n, qh, qw, inChannels]));
         continue;
       }
+      // Small phases (fewer positions than channels) take the patches route of the Conv2D kernel below.
       const padded = padOrCrop(dy, ph.before, ph.after, pw.before, pw.after);
-      if (n * qh * qw < inChannels) {
-        cols.push(correlateByPatches(padded, filter, ph.taps, pw.taps));
-      } else {
-        cols.push(tf.conv2d(padded, flippedSwappedTaps(filter, ph.taps, pw.taps), 1, 'valid'));
-      }
+      cols.push(tf.conv2d(padded, flippedSwappedTaps(filter, ph.taps, pw.taps), 1, 'valid'));
     }
     rowsOf.push(sw === 1 ? cols[0] : tf.stack(cols, 3).reshape([n, qh, qw * sw, inChannels]) as tf.Tensor4D);
   }
@@ -549,9 +507,11 @@ function registerContiguousReduction(kernelName: 'Sum' | 'Mean', backendName: st
 
 /**
  * Conv2D when the output has fewer positions than channels (gradients of transposed convolutions,
- * the small deep layers): out^T [Cout, M] = filter^T [Cout, K] x im2col^T [K, M], so XNNPACK packs
- * the few patches rather than the large filter it would repack for every new filter (see
- * correlateByPatches). Everything else goes to the stock kernel.
+ * the small deep layers, the small stride phases of Conv2DBackpropInput):
+ * out^T [Cout, M] = filter^T [Cout, K] x im2col^T [K, M], so XNNPACK packs the few patches rather
+ * than the large filter it repacks for every new filter (measured: a 2x2-output 512->256
+ * convolution, 18 ms with a new filter, 0.4 ms with a cached one). Everything else goes to the
+ * stock kernel.
  */
 function registerSmallOutputConv2D(backendName: string): void {
   overrideKernel('Conv2D', backendName, (stock) => (args) => {
