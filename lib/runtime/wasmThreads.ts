@@ -60,18 +60,24 @@ export function threadedBuildProblem(): string | null {
 
 interface PThreadRegistry { unusedWorkers: { unref?(): void }[]; runningWorkers: { unref?(): void }[]; allocateUnusedWorker(): void }
 
+/** Emscripten's pthread registry of the active wasm backend (absent in the single-threaded build). */
+function pthreadRegistry(): PThreadRegistry | undefined {
+  return (tf.backend() as unknown as { wasm?: { PThread?: PThreadRegistry } }).wasm?.PThread;
+}
+
+/** Unreferences every pthread worker, so they never keep the process alive. */
+function unrefAll(): void {
+  const pthreads = pthreadRegistry();
+  if (pthreads != null) [...pthreads.unusedWorkers, ...pthreads.runningWorkers].forEach((w) => w.unref?.());
+}
+
 /**
  * Lets the process exit while the pool's threads wait for work: emscripten keeps a reference on
  * each pthread worker under Node, so a script that finished would otherwise never end. Workers
  * the pool allocates later are unreferenced as they are made.
  */
-function unrefAll(): void {
-  const pthreads = (tf.backend() as unknown as { wasm?: { PThread?: PThreadRegistry } }).wasm?.PThread;
-  if (pthreads != null) [...pthreads.unusedWorkers, ...pthreads.runningWorkers].forEach((w) => w.unref?.());
-}
-
 function unrefPthreadWorkers(worker: string): void {
-  const pthreads = (tf.backend() as unknown as { wasm?: { PThread?: PThreadRegistry } }).wasm?.PThread;
+  const pthreads = pthreadRegistry();
   if (pthreads == null) return;
   unrefAll();
   const allocate = pthreads.allocateUnusedWorker.bind(pthreads);
@@ -128,7 +134,7 @@ export function setWasmThreads(threads: number): number {
   if (target === previous) return previous;
   // A pool takes its threads from emscripten's pre-started workers; one started on demand would
   // deadlock (pthread creation waits for a worker that can only load once the main thread is free).
-  const pthreads = (tf.backend() as unknown as { wasm?: { PThread?: PThreadRegistry } }).wasm?.PThread;
+  const pthreads = pthreadRegistry();
   if (target > 1 && (pthreads == null || pthreads.unusedWorkers.length < target - 1)) {
     if (!warnedNoWorkers) console.log(`[cvkit] wasm stays on ${previous} thread(s): no pre-started thread left to grow its pool`);
     warnedNoWorkers = true;
