@@ -154,6 +154,47 @@ describe('Sum and Mean over non-innermost axes on wasm equal the cpu kernels', (
   });
 });
 
+describe('Tile (broadcastTo) on wasm equals the cpu kernel', () => {
+  test.each([
+    { shape: [3], reps: [4] },
+    { shape: [2, 3], reps: [1, 1] },
+    { shape: [2, 3], reps: [3, 2] },
+    { shape: [1, 1, 1, 5], reps: [4, 3, 2, 1] }, // a per-channel vector broadcast over N, H, W
+    { shape: [2, 1, 3], reps: [1, 4, 1] },
+    { shape: [2, 3, 1, 2], reps: [2, 1, 3, 2] },
+    { shape: [5, 1], reps: [1, 7] },
+    { shape: [2, 2], reps: [0, 3] },
+  ])('$shape tiled $reps, float32, int32 and bool', async (c) => {
+    const size = c.shape.reduce((a, b) => a * b, 1);
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      const run = () => tf.tile(tf.tensor(Array.from({ length: size }, (_, i) => (dtype === 'bool' ? i % 2 : i + 1)), c.shape, dtype), c.reps);
+      const [cpu] = await onBackend('cpu', run);
+      const [wasm] = await onBackend('wasm', run);
+      expect(wasm).toEqual(cpu);
+    }
+  });
+});
+
+describe('Identity and same-dtype Cast on wasm share memory instead of copying', () => {
+  test('the clone keeps its values after the original is disposed, and nothing leaks', async () => {
+    await useBackend('wasm');
+    const before = tf.memory().numBytes;
+    await expectNoLeak(() => {
+      const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+      const y = tf.clone(x);
+      const z = tf.cast(x, 'float32');
+      const w = tf.cast(x, 'int32'); // a real conversion still converts
+      x.dispose();
+      expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
+      expect(Array.from(z.dataSync())).toEqual([1, 2, 3, 4]);
+      expect(w.dtype).toBe('int32');
+      expect(Array.from(w.dataSync())).toEqual([1, 2, 3, 4]);
+      tf.dispose([y, z, w]);
+    });
+    expect(tf.memory().numBytes).toBe(before);
+  });
+});
+
 describe('BatchMatMul with transposed operands on wasm equals the cpu kernel', () => {
   test.each([
     { a: [5, 7], b: [7, 3], tA: false, tB: false },
