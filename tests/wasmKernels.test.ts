@@ -175,6 +175,28 @@ describe('Tile (broadcastTo) on wasm equals the cpu kernel', () => {
   });
 });
 
+describe('FusedBatchNorm with per-channel statistics on wasm equals the cpu kernel', () => {
+  test.each([
+    { shape: [4, 5, 6, 8], stats: [8], offset: true, scale: true },
+    { shape: [3, 7, 5], stats: [5], offset: false, scale: true },
+    { shape: [2, 3, 3, 6], stats: [1, 1, 1, 6], offset: true, scale: false },
+    { shape: [9, 3], stats: [3], offset: false, scale: false },
+    { shape: [2, 4, 4, 3], stats: [4, 1], offset: true, scale: true }, // not per-channel: the stock kernel
+  ])('x $shape, statistics $stats, offset $offset, scale $scale', async (c) => {
+    const run = () => {
+      const x = randomTensor(c.shape, 41).mul(3).add(2);
+      const mean = randomTensor(c.stats, 42);
+      const variance = randomTensor(c.stats, 43).abs().add(0.1);
+      const offset = c.offset ? randomTensor(c.stats, 44) : undefined;
+      const scale = c.scale ? randomTensor(c.stats, 45) : undefined;
+      return tf.batchNorm(x, mean, variance, offset, scale, 1e-3);
+    };
+    const [cpu] = await onBackend('cpu', run);
+    const [wasm] = await onBackend('wasm', run);
+    expect(relativeError(wasm, cpu)).toBeLessThan(1e-5);
+  });
+});
+
 describe('Identity and same-dtype Cast on wasm share memory instead of copying', () => {
   test('the clone keeps its values after the original is disposed, and nothing leaks', async () => {
     await useBackend('wasm');

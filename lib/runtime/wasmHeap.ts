@@ -9,6 +9,7 @@
  * allocation (the heap may grow and detach it), so allocate every output first, then take views.
  */
 import * as tf from '@tensorflow/tfjs';
+import { offsetOf, simdKernels } from './simd';
 
 export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -29,8 +30,8 @@ export function heapF32(backend: WasmBackendLike, info: tf.TensorInfo): Float32A
 }
 
 /**
- * Transposes the last two axes of a [..., rows, cols] float32 tensor into a new backend allocation,
- * in 32x32 tiles (both the reads and the writes stay within a few cache lines per tile).
+ * Transposes the last two axes of a [..., rows, cols] float32 tensor into a new backend allocation
+ * (transpose_last_two in lib/runtime/simd/kernels.c: 4x4 SIMD blocks within 32x32 tiles).
  */
 export function transposeLastTwo(backend: WasmBackendLike, info: tf.TensorInfo): tf.TensorInfo {
   const shape = info.shape;
@@ -38,23 +39,7 @@ export function transposeLastTwo(backend: WasmBackendLike, info: tf.TensorInfo):
   const cols = shape[shape.length - 1];
   const batch = shape.slice(0, -2).reduce((a, b) => a * b, 1);
   const out = backend.makeOutput([...shape.slice(0, -2), cols, rows], 'float32');
-  const src = heapF32(backend, info);
-  const dst = heapF32(backend, out);
-  const T = 32;
-  for (let b = 0; b < batch; b++) {
-    const base = b * rows * cols;
-    for (let r0 = 0; r0 < rows; r0 += T) {
-      const r1 = Math.min(r0 + T, rows);
-      for (let c0 = 0; c0 < cols; c0 += T) {
-        const c1 = Math.min(c0 + T, cols);
-        for (let c = c0; c < c1; c++) {
-          let d = base + c * rows + r0;
-          let s = base + r0 * cols + c;
-          for (let r = r0; r < r1; r++, d++, s += cols) dst[d] = src[s];
-        }
-      }
-    }
-  }
+  simdKernels(backend).transpose_last_two(offsetOf(backend, info), offsetOf(backend, out), batch, rows, cols);
   return out;
 }
 

@@ -1,0 +1,78 @@
+/**
+ * cvkit's own WebAssembly SIMD kernels (lib/runtime/simd/kernels.c), instantiated on tfjs's wasm
+ * memory so that they read and write tensors where they live.
+ *
+ * The module imports the memory of the wasm backend (shared when tfjs runs its threaded build) and
+ * keeps no state: every call gets byte offsets of tensors, from `offsetOf`, and of scratch space the
+ * caller allocated. Offsets are taken after every allocation a kernel makes (the heap may move).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { PLAIN_WASM, SHARED_WASM } from './simd/binary';
+import { WasmBackendLike } from './wasmHeap';
+
+export interface SimdKernels {
+  reduce_middle(x: number, out: number, outer: number, mid: number, inner: number, scale: number, tmp: number, acc: number): void;
+  im2col_t(x: number, planar: number, out: number, b0: number, nb: number, h: number, w: number, c: number, oh: number, ow: number,
+    sh: number, sw: number, dh: number, dw: number, fh: number, fw: number, top: number, left: number, hp: number, wp: number): void;
+  max_pool_grad(xs: number, gs: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
+    sh: number, sw: number, fh: number, fw: number, dh: number, dw: number, top: number, left: number): void;
+  transpose_last_two(x: number, out: number, batch: number, rows: number, cols: number): void;
+  interleave_phases(phases: number, out: number, n: number, qh: number, qw: number, c: number, sh: number, sw: number, oh: number, ow: number): void;
+  batch_norm_apply(x: number, out: number, mean: number, mul: number, offset: number, rows: number, c: number): void;
+}
+
+/** The parts of the WebAssembly API used here (the kit's TypeScript settings have no DOM types). */
+interface WasmMemory { buffer: ArrayBuffer | SharedArrayBuffer }
+interface WasmApi {
+  Memory: new (...args: never[]) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface EmscriptenModule {
+  wasmMemory?: WasmMemory;
+  asm?: { memory?: WasmMemory };
+}
+
+const instances = new WeakMap<WasmMemory, SimdKernels>();
+
+/** The memory tfjs's wasm module allocates tensors in. */
+function memoryOf(backend: WasmBackendLike): WasmMemory {
+  const module = (backend as unknown as { wasm?: EmscriptenModule }).wasm;
+  const memory = module?.wasmMemory ?? module?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error('cvkit SIMD kernels: the wasm backend does not expose its memory (tfjs-backend-wasm changed?)');
+  return memory;
+}
+
+/** The SIMD kernels bound to `backend`'s memory (instantiated once per memory). */
+export function simdKernels(backend: WasmBackendLike): SimdKernels {
+  const memory = memoryOf(backend);
+  let kernels = instances.get(memory);
+  if (kernels == null) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const bytes = Buffer.from(shared ? SHARED_WASM : PLAIN_WASM, 'base64');
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    kernels = instance.exports as unknown as SimdKernels;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+/** The byte offset of a tensor's data in the wasm memory. */
+export function offsetOf(backend: WasmBackendLike, info: tf.TensorInfo): number {
+  return backend.typedArrayFromHeap(info).byteOffset;
+}
+
+/**
+ * Runs `use` with `floats` 4-byte words of scratch memory on the wasm heap (8-byte aligned, as
+ * tfjs's allocator aligns), given as a byte offset, and frees them after.
+ */
+export function withScratch<T>(backend: WasmBackendLike, floats: number, use: (offset: number) => T): T {
+  const scratch = backend.makeOutput([Math.max(1, floats)], 'float32');
+  try {
+    return use(offsetOf(backend, scratch));
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+}

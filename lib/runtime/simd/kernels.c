@@ -1,0 +1,219 @@
+/*
+ * cvkit's own WebAssembly SIMD kernels: the data-movement and reduction parts of training that
+ * tfjs-backend-wasm leaves to scalar loops (im2col for filter gradients, reductions over the
+ * batch-norm axes, pooling gradients, transposes, stride-phase interleaving, batch-norm apply).
+ *
+ * The module has no memory of its own: it imports tfjs's wasm memory and works on tensors in
+ * place, given their byte offsets (see lib/runtime/simd.ts). It keeps no state, allocates nothing
+ * and uses no stack; scratch space is passed in by the caller. Built by scripts/build-simd.sh
+ * (clang --target=wasm32 -msimd128); the binary is embedded in lib/runtime/simd/binary.ts and
+ * tests/simd.test.ts checks that it is what this source compiles to.
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+typedef float f32;
+
+/*
+ * out[o, i] = scale * sum over m of x[o, m, i], for x [outer, mid, inner]. Rows are summed in
+ * float32 over blocks of 64, the block sums in float64 (acc), so long reductions stay accurate.
+ * tmp: inner floats, acc: inner doubles of scratch.
+ */
+EXPORT(reduce_middle)
+void reduce_middle(const f32 *restrict x, f32 *restrict out, int outer, int mid, int inner, f32 scale,
+                   f32 *restrict tmp, double *restrict acc) {
+  for (int o = 0; o < outer; o++) {
+    const f32 *base = x + (long)o * mid * inner;
+    for (int i = 0; i < inner; i++) acc[i] = 0;
+    for (int m0 = 0; m0 < mid; m0 += 64) {
+      int m1 = m0 + 64 < mid ? m0 + 64 : mid;
+      for (int i = 0; i < inner; i++) tmp[i] = 0;
+      for (int m = m0; m < m1; m++) {
+        const f32 *row = base + (long)m * inner;
+        for (int i = 0; i < inner; i++) tmp[i] += row[i];
+      }
+      for (int i = 0; i < inner; i++) acc[i] += tmp[i];
+    }
+    f32 *dst = out + (long)o * inner;
+    for (int i = 0; i < inner; i++) dst[i] = (f32)(acc[i] * scale);
+  }
+}
+
+/*
+ * The transposed im2col matrix of images [b0, b0 + nb) of an NHWC input x [N, h, w, c]:
+ * out[(i*fw + j)*c + ch, (b*oh + y)*ow + xx] = x[b0 + b, y*sh + i*dh - top, xx*sw + j*dw - left, ch],
+ * zero outside the input. First the images are copied channel-major and zero-padded into
+ * planar [c, nb, hp, wp]; then each (tap, channel, output row) is a run of ow floats.
+ */
+EXPORT(im2col_t)
+void im2col_t(const f32 *restrict x, f32 *restrict planar, f32 *restrict out, int b0, int nb, int h, int w, int c,
+              int oh, int ow, int sh, int sw, int dh, int dw, int fh, int fw, int top, int left, int hp, int wp) {
+  long planeSize = (long)c * nb * hp * wp;
+  for (long k = 0; k < planeSize; k++) planar[k] = 0;
+  for (int b = 0; b < nb; b++) {
+    for (int y = 0; y < h; y++) {
+      const f32 *src = x + ((long)(b0 + b) * h + y) * w * c;
+      for (int ch = 0; ch < c; ch++) {
+        f32 *d = planar + (((long)ch * nb + b) * hp + y + top) * wp + left;
+        const f32 *s = src + ch;
+        for (int xx = 0; xx < w; xx++) d[xx] = s[(long)xx * c];
+      }
+    }
+  }
+  long m = (long)nb * oh * ow;
+  for (int i = 0; i < fh; i++) {
+    for (int j = 0; j < fw; j++) {
+      for (int ch = 0; ch < c; ch++) {
+        f32 *d = out + ((long)(i * fw + j) * c + ch) * m;
+        for (int b = 0; b < nb; b++) {
+          for (int y = 0; y < oh; y++, d += ow) {
+            const f32 *s = planar + (((long)ch * nb + b) * hp + (long)y * sh + i * dh) * wp + (long)j * dw;
+            if (sw == 1) {
+              for (int xx = 0; xx < ow; xx++) d[xx] = s[xx];
+            } else {
+              for (int xx = 0; xx < ow; xx++) d[xx] = s[(long)xx * sw];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/*
+ * dL/dx of max pooling (NHWC): each output gradient goes to the first maximum of its window in
+ * row-major order (as tfjs's cpu kernel). dx is zeroed here.
+ */
+EXPORT(max_pool_grad)
+void max_pool_grad(const f32 *restrict xs, const f32 *restrict gs, f32 *restrict dx, int n, int h, int w, int c,
+                   int oh, int ow, int sh, int sw, int fh, int fw, int dh, int dw, int top, int left) {
+  long total = (long)n * h * w * c;
+  for (long k = 0; k < total; k++) dx[k] = 0;
+  if (fh == 2 && fw == 2 && sh == 2 && sw == 2 && dh == 1 && dw == 1 && top == 0 && left == 0 && 2 * oh <= h && 2 * ow <= w) {
+    long row = (long)w * c;
+    for (int b = 0; b < n; b++) {
+      for (int y = 0; y < oh; y++) {
+        for (int xo = 0; xo < ow; xo++) {
+          long p0 = (((long)b * h + 2 * y) * w + 2 * xo) * c;
+          const f32 *g = gs + (((long)b * oh + y) * ow + xo) * c;
+          const f32 *a0 = xs + p0, *a1 = a0 + c, *a2 = a0 + row, *a3 = a2 + c;
+          f32 *d0 = dx + p0, *d1 = d0 + c, *d2 = d0 + row, *d3 = d2 + c;
+          for (int ch = 0; ch < c; ch++) {
+            f32 best = a0[ch];
+            int at = 0;
+            if (a1[ch] > best) { best = a1[ch]; at = 1; }
+            if (a2[ch] > best) { best = a2[ch]; at = 2; }
+            if (a3[ch] > best) { at = 3; }
+            f32 v = g[ch];
+            if (at == 0) d0[ch] += v; else if (at == 1) d1[ch] += v; else if (at == 2) d2[ch] += v; else d3[ch] += v;
+          }
+        }
+      }
+    }
+    return;
+  }
+  for (int b = 0; b < n; b++) {
+    for (int y = 0; y < oh; y++) {
+      for (int xo = 0; xo < ow; xo++) {
+        const f32 *g = gs + (((long)b * oh + y) * ow + xo) * c;
+        for (int ch = 0; ch < c; ch++) {
+          f32 best = 0;
+          long at = -1;
+          for (int i = 0; i < fh; i++) {
+            int iy = y * sh + i * dh - top;
+            if (iy < 0 || iy >= h) continue;
+            for (int j = 0; j < fw; j++) {
+              int ix = xo * sw + j * dw - left;
+              if (ix < 0 || ix >= w) continue;
+              long p = (((long)b * h + iy) * w + ix) * c + ch;
+              if (at < 0 || xs[p] > best) { best = xs[p]; at = p; }
+            }
+          }
+          if (at >= 0) dx[at] += g[ch];
+        }
+      }
+    }
+  }
+}
+
+/* out [batch, cols, rows] = the transpose of the last two axes of x [batch, rows, cols], in 4x4 SIMD blocks. */
+EXPORT(transpose_last_two)
+void transpose_last_two(const f32 *restrict x, f32 *restrict out, int batch, int rows, int cols) {
+  for (int bt = 0; bt < batch; bt++) {
+    const f32 *src = x + (long)bt * rows * cols;
+    f32 *dst = out + (long)bt * rows * cols;
+    int r4 = rows & ~3, c4 = cols & ~3;
+    for (int r0 = 0; r0 < r4; r0 += 32) {
+      int r1 = r0 + 32 < r4 ? r0 + 32 : r4;
+      for (int c0 = 0; c0 < c4; c0 += 32) {
+        int c1 = c0 + 32 < c4 ? c0 + 32 : c4;
+        for (int r = r0; r < r1; r += 4) {
+          for (int cc = c0; cc < c1; cc += 4) {
+            v128_t a = wasm_v128_load(src + (long)r * cols + cc);
+            v128_t b = wasm_v128_load(src + (long)(r + 1) * cols + cc);
+            v128_t c = wasm_v128_load(src + (long)(r + 2) * cols + cc);
+            v128_t d = wasm_v128_load(src + (long)(r + 3) * cols + cc);
+            v128_t ab0 = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5);
+            v128_t ab1 = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+            v128_t cd0 = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5);
+            v128_t cd1 = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
+            wasm_v128_store(dst + (long)cc * rows + r, wasm_i32x4_shuffle(ab0, cd0, 0, 1, 4, 5));
+            wasm_v128_store(dst + (long)(cc + 1) * rows + r, wasm_i32x4_shuffle(ab0, cd0, 2, 3, 6, 7));
+            wasm_v128_store(dst + (long)(cc + 2) * rows + r, wasm_i32x4_shuffle(ab1, cd1, 0, 1, 4, 5));
+            wasm_v128_store(dst + (long)(cc + 3) * rows + r, wasm_i32x4_shuffle(ab1, cd1, 2, 3, 6, 7));
+          }
+        }
+      }
+    }
+    /* The edges: the last rows % 4 rows, and the last cols % 4 columns of the other rows. */
+    for (int r = r4; r < rows; r++)
+      for (int cc = 0; cc < cols; cc++) dst[(long)cc * rows + r] = src[(long)r * cols + cc];
+    for (int r = 0; r < r4; r++)
+      for (int cc = c4; cc < cols; cc++) dst[(long)cc * rows + r] = src[(long)r * cols + cc];
+  }
+}
+
+/*
+ * Interleaves the sh*sw stride phases of an input gradient: phases[a*sw + b] points to a
+ * [n, qh, qw, c] tensor (0 for an all-zero phase); out [n, oh, ow, c] gets
+ * out[bt, q*sh + a, p*sw + b, :] = phase(a, b)[bt, q, p, :] for the rows and columns inside out.
+ */
+EXPORT(interleave_phases)
+void interleave_phases(const int *restrict phases, f32 *restrict out, int n, int qh, int qw, int c, int sh, int sw, int oh, int ow) {
+  for (int a = 0; a < sh; a++) {
+    for (int b = 0; b < sw; b++) {
+      const f32 *ph = (const f32 *)phases[a * sw + b];
+      for (int bt = 0; bt < n; bt++) {
+        for (int q = 0; q < qh; q++) {
+          int y = q * sh + a;
+          if (y >= oh) break;
+          f32 *drow = out + (((long)bt * oh + y) * ow) * c;
+          const f32 *srow = ph ? ph + (((long)bt * qh + q) * qw) * c : 0;
+          for (int p = 0; p < qw; p++) {
+            int xx = p * sw + b;
+            if (xx >= ow) break;
+            f32 *d = drow + (long)xx * c;
+            if (srow) {
+              const f32 *s = srow + (long)p * c;
+              for (int ch = 0; ch < c; ch++) d[ch] = s[ch];
+            } else {
+              for (int ch = 0; ch < c; ch++) d[ch] = 0;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/* Batch normalisation with per-channel vectors: out[r, ch] = (x[r, ch] - mean[ch]) * mul[ch] + offset[ch]. */
+EXPORT(batch_norm_apply)
+void batch_norm_apply(const f32 *restrict x, f32 *restrict out, const f32 *restrict mean, const f32 *restrict mul,
+                      const f32 *restrict offset, int rows, int c) {
+  for (int r = 0; r < rows; r++) {
+    const f32 *s = x + (long)r * c;
+    f32 *d = out + (long)r * c;
+    for (int ch = 0; ch < c; ch++) d[ch] = (s[ch] - mean[ch]) * mul[ch] + offset[ch];
+  }
+}
