@@ -285,6 +285,8 @@ describe('MaxPoolGrad on wasm equals the cpu kernel', () => {
     { size: 3, stride: 1, pad: 'same' as const, shape: [3, 5, 6, 4] },
     { size: 2, stride: 2, pad: 'same' as const, shape: [2, 7, 5, 2] },
     { size: 2, stride: 2, pad: 'valid' as const, shape: [2, 6, 8, 5], ties: true }, // ReLU-like zeros: the first maximum wins
+    { size: 2, stride: 2, pad: 'valid' as const, shape: [2, 7, 9, 12], ties: true }, // SIMD lanes, ties, odd sizes (uncovered last row/column)
+    { size: 2, stride: 2, pad: 'valid' as const, shape: [1, 4, 4, 8], ties: false },
   ])('pool $size stride $stride $pad input $shape', async (c) => {
     const run = () => {
       const x = (c.ties ? tf.relu(randomTensor(c.shape, 16)).round() : randomTensor(c.shape, 16)) as tf.Tensor4D;

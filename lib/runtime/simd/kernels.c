@@ -49,16 +49,47 @@ void reduce_middle(const f32 *restrict x, f32 *restrict out, int outer, int mid,
 EXPORT(im2col_t)
 void im2col_t(const f32 *restrict x, f32 *restrict planar, f32 *restrict out, int b0, int nb, int h, int w, int c,
               int oh, int ow, int sh, int sw, int dh, int dw, int fh, int fw, int top, int left, int hp, int wp) {
-  long planeSize = (long)c * nb * hp * wp;
-  for (long k = 0; k < planeSize; k++) planar[k] = 0;
+  long plane = (long)hp * wp; /* one (channel, image) plane */
+  long chStride = (long)nb * plane;
+  int w4 = w & ~3, c4 = c & ~3;
+  for (int ch = 0; ch < c; ch++) {
+    for (int b = 0; b < nb; b++) {
+      /* zero the padding only: the rows above and below, the columns left and right */
+      f32 *p = planar + ch * chStride + b * plane;
+      for (long k = 0; k < (long)top * wp; k++) p[k] = 0;
+      for (long k = (long)(top + h) * wp; k < plane; k++) p[k] = 0;
+      for (int y = top; y < top + h; y++) {
+        f32 *r = p + (long)y * wp;
+        for (int k = 0; k < left; k++) r[k] = 0;
+        for (int k = left + w; k < wp; k++) r[k] = 0;
+      }
+    }
+  }
   for (int b = 0; b < nb; b++) {
     for (int y = 0; y < h; y++) {
       const f32 *src = x + ((long)(b0 + b) * h + y) * w * c;
-      for (int ch = 0; ch < c; ch++) {
-        f32 *d = planar + (((long)ch * nb + b) * hp + y + top) * wp + left;
-        const f32 *s = src + ch;
-        for (int xx = 0; xx < w; xx++) d[xx] = s[(long)xx * c];
+      f32 *dst = planar + (long)b * plane + (long)(y + top) * wp + left; /* channel 0's row */
+      /* [w, c] -> c rows of w, in 4x4 SIMD transposes */
+      for (int xx = 0; xx < w4; xx += 4) {
+        for (int ch = 0; ch < c4; ch += 4) {
+          v128_t r0 = wasm_v128_load(src + (long)xx * c + ch);
+          v128_t r1 = wasm_v128_load(src + (long)(xx + 1) * c + ch);
+          v128_t r2 = wasm_v128_load(src + (long)(xx + 2) * c + ch);
+          v128_t r3 = wasm_v128_load(src + (long)(xx + 3) * c + ch);
+          v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
+          v128_t t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+          v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+          v128_t t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+          wasm_v128_store(dst + ch * chStride + xx, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+          wasm_v128_store(dst + (ch + 1) * chStride + xx, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+          wasm_v128_store(dst + (ch + 2) * chStride + xx, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+          wasm_v128_store(dst + (ch + 3) * chStride + xx, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+        }
+        for (int ch = c4; ch < c; ch++)
+          for (int k = 0; k < 4; k++) dst[ch * chStride + xx + k] = src[(long)(xx + k) * c + ch];
       }
+      for (int xx = w4; xx < w; xx++)
+        for (int ch = 0; ch < c; ch++) dst[ch * chStride + xx] = src[(long)xx * c + ch];
     }
   }
   long m = (long)nb * oh * ow;
@@ -88,31 +119,63 @@ void im2col_t(const f32 *restrict x, f32 *restrict planar, f32 *restrict out, in
 EXPORT(max_pool_grad)
 void max_pool_grad(const f32 *restrict xs, const f32 *restrict gs, f32 *restrict dx, int n, int h, int w, int c,
                    int oh, int ow, int sh, int sw, int fh, int fw, int dh, int dw, int top, int left) {
-  long total = (long)n * h * w * c;
-  for (long k = 0; k < total; k++) dx[k] = 0;
   if (fh == 2 && fw == 2 && sh == 2 && sw == 2 && dh == 1 && dw == 1 && top == 0 && left == 0 && 2 * oh <= h && 2 * ow <= w) {
+    /* The windows tile the input without overlap: every covered dx element is written once, in
+       SIMD over channels (first maximum wins: a later candidate must be strictly greater). */
     long row = (long)w * c;
+    int c4 = c & ~3;
     for (int b = 0; b < n; b++) {
+      for (int y = 0; y < h; y++) {
+        if (y < 2 * oh) {
+          /* only the columns past the last window need zeros */
+          f32 *tail = dx + (((long)b * h + y) * w + 2 * ow) * c;
+          for (long k = 0; k < (long)(w - 2 * ow) * c; k++) tail[k] = 0;
+        } else {
+          f32 *whole = dx + ((long)b * h + y) * row;
+          for (long k = 0; k < row; k++) whole[k] = 0;
+        }
+      }
       for (int y = 0; y < oh; y++) {
         for (int xo = 0; xo < ow; xo++) {
           long p0 = (((long)b * h + 2 * y) * w + 2 * xo) * c;
           const f32 *g = gs + (((long)b * oh + y) * ow + xo) * c;
           const f32 *a0 = xs + p0, *a1 = a0 + c, *a2 = a0 + row, *a3 = a2 + c;
           f32 *d0 = dx + p0, *d1 = d0 + c, *d2 = d0 + row, *d3 = d2 + c;
-          for (int ch = 0; ch < c; ch++) {
+          int ch = 0;
+          for (; ch < c4; ch += 4) {
+            v128_t v0 = wasm_v128_load(a0 + ch), v1 = wasm_v128_load(a1 + ch);
+            v128_t v2 = wasm_v128_load(a2 + ch), v3 = wasm_v128_load(a3 + ch);
+            v128_t gv = wasm_v128_load(g + ch);
+            v128_t c1 = wasm_f32x4_gt(v1, v0);
+            v128_t best = wasm_v128_bitselect(v1, v0, c1);
+            v128_t c2 = wasm_f32x4_gt(v2, best);
+            best = wasm_v128_bitselect(v2, best, c2);
+            v128_t c3 = wasm_f32x4_gt(v3, best);
+            v128_t not23 = wasm_v128_not(wasm_v128_or(c2, c3));
+            wasm_v128_store(d3 + ch, wasm_v128_and(gv, c3));
+            wasm_v128_store(d2 + ch, wasm_v128_and(gv, wasm_v128_andnot(c2, c3)));
+            wasm_v128_store(d1 + ch, wasm_v128_and(gv, wasm_v128_and(c1, not23)));
+            wasm_v128_store(d0 + ch, wasm_v128_andnot(wasm_v128_and(gv, not23), c1));
+          }
+          for (; ch < c; ch++) {
             f32 best = a0[ch];
             int at = 0;
             if (a1[ch] > best) { best = a1[ch]; at = 1; }
             if (a2[ch] > best) { best = a2[ch]; at = 2; }
             if (a3[ch] > best) { at = 3; }
             f32 v = g[ch];
-            if (at == 0) d0[ch] += v; else if (at == 1) d1[ch] += v; else if (at == 2) d2[ch] += v; else d3[ch] += v;
+            d0[ch] = at == 0 ? v : 0;
+            d1[ch] = at == 1 ? v : 0;
+            d2[ch] = at == 2 ? v : 0;
+            d3[ch] = at == 3 ? v : 0;
           }
         }
       }
     }
     return;
   }
+  long total = (long)n * h * w * c;
+  for (long k = 0; k < total; k++) dx[k] = 0;
   for (int b = 0; b < n; b++) {
     for (int y = 0; y < oh; y++) {
       for (int xo = 0; xo < ow; xo++) {
