@@ -19,6 +19,9 @@ export interface SimdKernels {
   transpose_last_two(x: number, out: number, batch: number, rows: number, cols: number): void;
   interleave_phases(phases: number, out: number, n: number, qh: number, qw: number, c: number, sh: number, sw: number, oh: number, ow: number): void;
   batch_norm_apply(x: number, out: number, mean: number, mul: number, offset: number, rows: number, c: number): void;
+  channel_variance(x: number, mean: number, out: number, rows: number, c: number, tmp: number, acc: number): void;
+  batch_norm_grad_sums(x: number, dy: number, mean: number, invStd: number, out: number, rows: number, c: number, tmp: number, acc: number): void;
+  batch_norm_grad_x(x: number, dy: number, mean: number, a: number, b: number, k: number, dx: number, rows: number, c: number): void;
 }
 
 /** The parts of the WebAssembly API used here (the kit's TypeScript settings have no DOM types). */

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerComposedKernel, runComposed } from './composedKernel';
 import { activeHeapBackend, isWasmHeapBackend, transposeLastTwo, transposedMatrix, uninitialisedTensor, viewOf } from './wasmHeap';
 import { offsetOf, simdKernels, withScratch } from './simd';
+import { registerFastBatchNorm } from './batchNorm';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Pair = [number, number];
@@ -572,4 +573,5 @@ export function registerWasmTrainingKernels(backendName = 'wasm'): void {
   if (tf.getKernel('Identity', backendName) != null && tf.getKernel('Cast', backendName) != null) registerSharingIdentity(backendName);
   if (tf.getKernel('Tile', backendName) != null) registerBlockTile(backendName);
   if (tf.getKernel('FusedBatchNorm', backendName) != null) registerChannelBatchNorm(backendName);
+  registerFastBatchNorm();
 }

@@ -280,3 +280,68 @@ void batch_norm_apply(const f32 *restrict x, f32 *restrict out, const f32 *restr
     for (int ch = 0; ch < c; ch++) d[ch] = (s[ch] - mean[ch]) * mul[ch] + offset[ch];
   }
 }
+
+/*
+ * Batch normalisation in training, over the rows of x [rows, c] (every axis but the channels).
+ * Forward: mean (reduce_middle), then the biased variance = mean of (x - mean)^2 (this function),
+ * then batch_norm_apply. Accumulation as in reduce_middle (float32 blocks of 64 rows, float64 sums).
+ * tmp: c floats, acc: c doubles of scratch.
+ */
+EXPORT(channel_variance)
+void channel_variance(const f32 *restrict x, const f32 *restrict mean, f32 *restrict out, int rows, int c,
+                      f32 *restrict tmp, double *restrict acc) {
+  for (int i = 0; i < c; i++) acc[i] = 0;
+  for (int r0 = 0; r0 < rows; r0 += 64) {
+    int r1 = r0 + 64 < rows ? r0 + 64 : rows;
+    for (int i = 0; i < c; i++) tmp[i] = 0;
+    for (int r = r0; r < r1; r++) {
+      const f32 *row = x + (long)r * c;
+      for (int i = 0; i < c; i++) {
+        f32 d = row[i] - mean[i];
+        tmp[i] += d * d;
+      }
+    }
+    for (int i = 0; i < c; i++) acc[i] += tmp[i];
+  }
+  for (int i = 0; i < c; i++) out[i] = (f32)(acc[i] / rows);
+}
+
+/*
+ * Backward, pass 1: per channel, sumDy = sum of dy and sumDyXhat = sum of dy * (x - mean) * invStd.
+ * out: 2c floats (sumDy, then sumDyXhat); tmp: 2c floats, acc: 2c doubles of scratch.
+ */
+EXPORT(batch_norm_grad_sums)
+void batch_norm_grad_sums(const f32 *restrict x, const f32 *restrict dy, const f32 *restrict mean, const f32 *restrict invStd,
+                          f32 *restrict out, int rows, int c, f32 *restrict tmp, double *restrict acc) {
+  for (int i = 0; i < 2 * c; i++) acc[i] = 0;
+  for (int r0 = 0; r0 < rows; r0 += 64) {
+    int r1 = r0 + 64 < rows ? r0 + 64 : rows;
+    for (int i = 0; i < 2 * c; i++) tmp[i] = 0;
+    for (int r = r0; r < r1; r++) {
+      const f32 *xr = x + (long)r * c, *gr = dy + (long)r * c;
+      for (int i = 0; i < c; i++) {
+        tmp[i] += gr[i];
+        tmp[c + i] += gr[i] * (xr[i] - mean[i]);
+      }
+    }
+    for (int i = 0; i < 2 * c; i++) acc[i] += tmp[i];
+  }
+  for (int i = 0; i < c; i++) {
+    out[i] = (f32)acc[i];
+    out[c + i] = (f32)(acc[c + i] * invStd[i]);
+  }
+}
+
+/*
+ * Backward, pass 2: dx = a[ch] * (dy - b[ch] - (x - mean[ch]) * k[ch]) with, per channel,
+ * a = gamma * invStd, b = sumDy / rows, k = invStd * sumDyXhat / rows (the caller computes them).
+ */
+EXPORT(batch_norm_grad_x)
+void batch_norm_grad_x(const f32 *restrict x, const f32 *restrict dy, const f32 *restrict mean, const f32 *restrict a,
+                       const f32 *restrict b, const f32 *restrict k, f32 *restrict dx, int rows, int c) {
+  for (int r = 0; r < rows; r++) {
+    const f32 *xr = x + (long)r * c, *gr = dy + (long)r * c;
+    f32 *d = dx + (long)r * c;
+    for (int i = 0; i < c; i++) d[i] = a[i] * (gr[i] - b[i] - (xr[i] - mean[i]) * k[i]);
+  }
+}
