@@ -100,7 +100,8 @@ async function measureTfjs(workload: Workload, backend: string, quick: boolean):
     loss.dispose();
   };
   const infer = () => {
-    const out = model.predict(x) as tf.Tensor;
+    // The whole batch in one forward pass, as PyTorch's model(x) (predict's default splits it into 32s).
+    const out = model.predict(x, { batchSize: workload.batch }) as tf.Tensor;
     out.dataSync();
     out.dispose();
   };
@@ -147,6 +148,20 @@ export function torchUnavailable(python = '/usr/bin/python3'): string | null {
 }
 
 /**
+ * The BLAS library PyTorch loads (Debian's python3-torch calls whatever provides libblas.so.3): with
+ * the reference BLAS (package libblas3 alone) its matrix products and transposed convolutions run
+ * several times slower (measured here: pix2pix step 680 ms vs 200 ms with OpenBLAS, Gram loss 340 vs
+ * 62 ms), which would flatter tfjs; the bench says which one it measured and warns about the reference one.
+ */
+export function torchBlas(python = '/usr/bin/python3'): { library: string; optimised: boolean } {
+  const script = "import torch, re\ntorch.ones(2, 2) @ torch.ones(2, 2)\n" +
+    "libs = [l.split()[-1] for l in open('/proc/self/maps') if re.search(r'blas', l)]\nprint(sorted(set(libs))[0] if libs else 'none found')";
+  const r = spawnSync(python, ['-c', script], { encoding: 'utf8' });
+  const library = r.status === 0 ? r.stdout.trim() : 'unknown';
+  return { library, optimised: /openblas|mkl|blis|atlas/i.test(library) };
+}
+
+/**
  * Runs scripts/SCRIPT with CONFIG (JSON) under /usr/bin/python3 once with 1 and once with 2 threads,
  * with the malloc settings of ARCHITECTURE.md; returns each run's JSON line, in that order.
  */
@@ -154,7 +169,7 @@ function runTorchScript<T>(script: string, config: object): [T, T] {
   const run = (threads: number): T => {
     const r = spawnSync('/usr/bin/python3', [projectPath('scripts', script), JSON.stringify(config), String(threads)], {
       encoding: 'utf8',
-      env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '17179869184', OMP_NUM_THREADS: String(threads) },
+      env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '17179869184', OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
     });
     if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
@@ -319,6 +334,10 @@ export async function runBenchmark(options: { quick?: boolean; profile?: boolean
   if (runnable.includes('wasm')) registerWasmTrainingKernels('wasm');
   const torchReason = torchUnavailable();
   const torchVersion = torchReason ? '' : spawnSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim();
+  const blas = torchReason ? null : torchBlas();
+  if (blas && !blas.optimised) {
+    log(`warning: PyTorch uses the reference BLAS (${blas.library}): its matrix products are several times slower than with an optimised one, so the ratios flatter tfjs. Install one: apt-get install libopenblas0-pthread`);
+  }
   const measurements: Measurement[] = [];
   for (const workload of WORKLOADS) {
     let torch: ReturnType<typeof measureTorch> | null = null;
@@ -350,7 +369,7 @@ export async function runBenchmark(options: { quick?: boolean; profile?: boolean
     machine: { cpus: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, tfjs: tf.version.tfjs, wasmThreads: wasmThreadCount() },
     backends,
     measurements,
-    torch: torchReason ? `skipped: ${torchReason}` : `PyTorch ${torchVersion} (best of 1 and 2 threads)`,
+    torch: torchReason ? `skipped: ${torchReason}` : `PyTorch ${torchVersion} (best of 1 and 2 threads; BLAS ${blas!.library}${blas!.optimised ? '' : ', the reference BLAS: install libopenblas0-pthread'})`,
   };
 }
 

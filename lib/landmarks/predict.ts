@@ -22,7 +22,7 @@ export function predictHeatmapLandmarks(model: tf.LayersModel, x: tf.Tensor4D, o
   const out: Point[][] = [];
   for (const [start, size] of batches(x.shape[0], options.batchSize ?? 64)) {
     const data = tf.tidy(() => {
-      const outputs = model.predict(x.slice([start, 0, 0, 0], [size, -1, -1, -1])) as tf.Tensor | tf.Tensor[];
+      const outputs = model.predict(x.slice([start, 0, 0, 0], [size, -1, -1, -1]), { batchSize: size }) as tf.Tensor | tf.Tensor[];
       const list = Array.isArray(outputs) ? outputs : [outputs];
       const o = list[options.stack ?? list.length - 1];
       if (options.activation !== 'softmax') return o;
@@ -45,7 +45,10 @@ export function predictRegressionLandmarks(model: tf.LayersModel, x: tf.Tensor4D
   const [, h, w] = x.shape;
   const out: Point[][] = [];
   for (const [start, size] of batches(x.shape[0], batchSize)) {
-    const values = tf.tidy(() => (model.predict(x.slice([start, 0, 0, 0], [size, -1, -1, -1])) as tf.Tensor).dataSync());
+    // Read the values outside tidy: tidy would walk every element of a returned typed array.
+    const pred = tf.tidy(() => model.predict(x.slice([start, 0, 0, 0], [size, -1, -1, -1]), { batchSize: size }) as tf.Tensor);
+    const values = pred.dataSync();
+    pred.dispose();
     const k = values.length / size / 2;
     for (let i = 0; i < size; i++) out.push(Array.from({ length: k }, (_, j): Point => [values[(i * k + j) * 2] * w, values[(i * k + j) * 2 + 1] * h]));
   }

@@ -103,7 +103,8 @@ export async function evaluateClassifier(model: tf.LayersModel, data: Classifier
     const [loss, pred] = tf.tidy(() => {
       const xb = data.x.slice([start, 0, 0, 0], [size, -1, -1, -1]);
       const yb = data.y.slice([start], [size]);
-      const logits = model.predict(xb) as tf.Tensor;
+      // One forward pass per batch (predict's own default splits it into batches of 32).
+      const logits = model.predict(xb, { batchSize: size }) as tf.Tensor;
       return [softmaxCrossEntropy(logits, yb).mul(size), logits.argMax(-1)];
     });
     lossSum += (await loss.data())[0];
