@@ -66,3 +66,40 @@ test('the Sum and Mean gradients (broadcast dy) equal tfjs\'s (dy times ones), o
     }
   }
 });
+
+test('tf.fused.conv2d under a gradient tape: same values and gradients, and no input gradient when none is asked for', async () => {
+  registerFastGradients();
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await useBackend(backend);
+    const rng = new Random(9);
+    const rand = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1)), shape);
+    const x = rand([2, 6, 7, 3]) as tf.Tensor4D;
+    const filter = rand([3, 3, 3, 4]) as tf.Tensor4D;
+    const bias = rand([4]) as tf.Tensor1D;
+    const w = rand([2, 3, 4, 4]);
+    const fused = (xi: tf.Tensor4D, f: tf.Tensor4D, b: tf.Tensor1D) => tf.fused.conv2d({ x: xi, filter: f, strides: 2, pad: 'same', bias: b });
+    const loss = (xi: tf.Tensor4D, f: tf.Tensor4D, b: tf.Tensor1D) => tf.sum(tf.mul(w, fused(xi, f, b))) as tf.Scalar;
+    // Values: the fused kernel without a tape, the unfused ops with one.
+    const plain = fused(x, filter, bias);
+    const taped = tf.grad((f: tf.Tensor) => { const y = fused(x, f as tf.Tensor4D, bias); expect(relativeError(y.dataSync(), plain.dataSync())).toBeLessThan(1e-6); return tf.sum(y); })(filter);
+    // Gradients: d/dfilter, d/dbias and d/dx of sum(w * y) against central differences of the loss.
+    const [gx, gf, gb] = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => loss(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor1D))([x, filter, bias]);
+    const numeric = (t: tf.Tensor, i: number, set: (u: tf.Tensor) => tf.Scalar) => {
+      const v = t.dataSync().slice();
+      const h = 1e-2;
+      v[i] += h; const up = set(tf.tensor(v, t.shape)).dataSync()[0];
+      v[i] -= 2 * h; const down = set(tf.tensor(v, t.shape)).dataSync()[0];
+      return (up - down) / (2 * h);
+    };
+    for (const i of [0, 17, 50]) {
+      expect(gx.dataSync()[i]).toBeCloseTo(numeric(x, i, (u) => loss(u as tf.Tensor4D, filter, bias)), 2);
+      expect(gf.dataSync()[i % gf.size]).toBeCloseTo(numeric(filter, i % gf.size, (u) => loss(x, u as tf.Tensor4D, bias)), 2);
+    }
+    expect(gb.dataSync()[1]).toBeCloseTo(numeric(bias, 1, (u) => loss(x, filter, u as tf.Tensor1D)), 2);
+    // Only the filter's gradient asked for: no Conv2DBackpropInput runs (a first layer's input needs none).
+    const profile = await tf.profile(() => { tf.dispose(tf.grad((f: tf.Tensor) => loss(x, f as tf.Tensor4D, bias))(filter)); });
+    expect(profile.kernels.map((k) => k.name)).toContain('Conv2DBackpropFilter');
+    expect(profile.kernels.map((k) => k.name)).not.toContain('Conv2DBackpropInput');
+    tf.dispose([x, filter, bias, w, plain, taped, gx, gf, gb]);
+  }
+});

@@ -209,8 +209,13 @@ export function conv2dBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, info: 
         continue;
       }
       // Small phases (fewer positions than channels) take the patches route of the Conv2D kernel below.
-      const padded = padOrCrop(dy, ph.before, ph.after, pw.before, pw.after);
-      phases.push(tf.conv2d(padded, flippedSwappedTaps(filter, ph.taps, pw.taps), 1, 'valid'));
+      // Zero padding goes to the convolution itself (no padded copy of dy); only crops need a slice.
+      const taps = flippedSwappedTaps(filter, ph.taps, pw.taps);
+      if (ph.before >= 0 && ph.after >= 0 && pw.before >= 0 && pw.after >= 0) {
+        phases.push(tf.conv2d(dy, taps, 1, [[0, 0], [ph.before, ph.after], [pw.before, pw.after], [0, 0]]));
+      } else {
+        phases.push(tf.conv2d(padOrCrop(dy, ph.before, ph.after, pw.before, pw.after), taps, 1, 'valid'));
+      }
     }
   }
   if (phases.length === 1 && phases[0] != null && qh === inHeight && qw === inWidth) return phases[0];
