@@ -197,7 +197,7 @@ describe('FusedBatchNorm with per-channel statistics on wasm equals the cpu kern
   });
 });
 
-describe('Identity and same-dtype Cast on wasm share memory instead of copying', () => {
+describe('Identity, same-dtype Cast and whole-tensor Slice on wasm share memory instead of copying', () => {
   test('the clone keeps its values after the original is disposed, and nothing leaks', async () => {
     await useBackend('wasm');
     const before = tf.memory().numBytes;
@@ -206,7 +206,13 @@ describe('Identity and same-dtype Cast on wasm share memory instead of copying',
       const y = tf.clone(x);
       const z = tf.cast(x, 'float32');
       const w = tf.cast(x, 'int32'); // a real conversion still converts
+      const whole = tf.slice(x, [0, 0], [-1, -1]);
+      const part = tf.slice(x, [1, 0], [1, 2]); // a real slice still slices
       x.dispose();
+      expect(Array.from(whole.dataSync())).toEqual([1, 2, 3, 4]);
+      expect(whole.shape).toEqual([2, 2]);
+      expect(Array.from(part.dataSync())).toEqual([3, 4]);
+      tf.dispose([whole, part]);
       expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
       expect(Array.from(z.dataSync())).toEqual([1, 2, 3, 4]);
       expect(w.dtype).toBe('int32');

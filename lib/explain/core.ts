@@ -32,8 +32,14 @@ export function logits(model: tf.LayersModel, x: tf.Tensor, options: RunLayersOp
 
 /** d score / d input for each image ([N, H, W, C]), with an optional ReLU replacement. */
 export function inputGradients(model: tf.LayersModel, x: tf.Tensor, target: Target = 'argmax', relu?: (t: tf.Tensor) => tf.Tensor): { gradients: tf.Tensor; targets: number[] } {
-  const targets = tf.tidy(() => resolveTargets(logits(model, x), target));
-  const gradients = tf.tidy(() => tf.grad((input: tf.Tensor) => targetScore(logits(model, input, { relu }), targets))(x));
+  // One forward pass: the targets come from the logits being differentiated (a replacement ReLU
+  // changes only the backward pass, so the argmax is the plain model's).
+  let targets: number[] = [];
+  const gradients = tf.tidy(() => tf.grad((input: tf.Tensor) => {
+    const out = logits(model, input, { relu });
+    targets = resolveTargets(out, target);
+    return targetScore(out, targets);
+  })(x));
   return { gradients, targets };
 }
 

@@ -40,9 +40,12 @@ export function gradCam(model: tf.LayersModel, x: tf.Tensor, options: GradCamOpt
   const normalize = options.normalize ?? true;
   const upsample = options.upsample ?? true;
   if (layers.length > 1 && !upsample) throw new Error('gradCam: several layers need upsample: true (their maps differ in size)');
-  const targets = tf.tidy(() => resolveTargets(logits(model, x), options.target));
+  // The first capture's forward pass resolves the targets (no separate pass for them); the other
+  // layers reuse them.
+  let targets: Target = options.target ?? 'argmax';
   const maps = layers.map((layer) => {
     const c = captureLayer(model, x, layer, targets);
+    targets = c.targets;
     const map = tf.tidy(() => {
       const alpha = c.gradients.mean([1, 2], true); // [N, 1, 1, K]
       let m = c.activations.mul(alpha).sum(3);
