@@ -82,7 +82,7 @@ def grad_cam(n):
         model.train()
         return out.sum().item()
 
-    t = timed(run, 2, config["steps"] * 2)
+    t = timed(run, config.get("explain_warmup", 2), config["steps"] * 2)
     h1.remove()
     h2.remove()
     return t
