@@ -16,20 +16,25 @@ const { setWasmThreads, wasmThreadCount } = require('./dist/lib/runtime/wasmThre
 (async () => {
   const info = await initRuntime({ quiet: true });
   const started = wasmThreadCount();
-  // A convolution + dense training gradient, big enough that XNNPACK splits it over threads.
+  // A convolution + batch norm (training) + max pool + dense training gradient, big enough that
+  // XNNPACK splits it over threads; the kit's SIMD kernels run on the build's shared memory.
   const x = tf.randomUniform([8, 24, 24, 16], -1, 1, 'float32', 1);
   const w = tf.randomUniform([3, 3, 16, 32], -1, 1, 'float32', 2);
   const d = tf.randomUniform([32, 5], -1, 1, 'float32', 3);
-  const grads = tf.grads((a, b, c) => tf.matMul(tf.relu(tf.conv2d(a, b, 2, 'same')).mean([1, 2]), c).square().sum())([x, w, d]);
+  const bn = tf.layers.batchNormalization({ gammaInitializer: 'ones' });
+  bn.build([8, 12, 12, 32]);
+  const net = (a, b, c) => tf.matMul(tf.maxPool(tf.relu(bn.apply(tf.conv2d(a, b, 2, 'same'), { training: true })), 2, 2, 'valid').mean([1, 2]), c).square().sum();
+  const grads = tf.grads(net)([x, w, d]);
   const sums = grads.map((g) => Array.from(g.dataSync()).reduce((s, v) => s + Math.abs(v), 0));
+  const shared = tf.backend().wasm.HEAPF32.buffer instanceof SharedArrayBuffer;
   const previous = setWasmThreads(1);
   const shrunk = wasmThreadCount();
   setWasmThreads(previous);
-  console.log(JSON.stringify({ detail: info.detail, started, shrunk, restored: wasmThreadCount(), sums }));
+  console.log(JSON.stringify({ detail: info.detail, started, shrunk, restored: wasmThreadCount(), sums, shared }));
 })();
 `;
 
-function run(threads: string): { detail: string; started: number; shrunk: number; restored: number; sums: number[] } {
+function run(threads: string): { detail: string; started: number; shrunk: number; restored: number; sums: number[]; shared: boolean } {
   const r = spawnSync(process.execPath, ['-e', script], {
     cwd: root, encoding: 'utf8', timeout: 90_000,
     env: { ...process.env, CVKIT_THREADS: threads, CVKIT_BACKEND: 'wasm' },
@@ -51,6 +56,9 @@ test('CVKIT_THREADS=2 starts a 2-thread pool; its gradients equal the 1-thread b
   expect(two.detail).toMatch(/2 threads/);
   expect(one.started).toBe(1);
   expect(one.detail).toMatch(/1 thread\b/);
+  expect(two.shared).toBe(true); // the SIMD module was instantiated on shared memory
+  expect(one.shared).toBe(false);
+  expect(two.sums.length).toBe(3);
   expect(two.shrunk).toBe(1);
   expect(two.restored).toBe(2);
   two.sums.forEach((s, i) => {
