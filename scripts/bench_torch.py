@@ -89,5 +89,5 @@ def grad_cam(n):
 
 
 steps = config["steps"]
-print(json.dumps({"train_ms": timed(step, 2, steps), "infer_ms": timed(infer, 2, steps * 2),
+print(json.dumps({"train_ms": timed(step, config.get("warmup", 2), steps), "infer_ms": timed(infer, config.get("warmup", 2), steps * 2),
                   "gradcam1_ms": grad_cam(1), "gradcam32_ms": grad_cam(32), "version": torch.__version__}))

@@ -147,4 +147,4 @@ def gram_step():
 
 
 steps = cfg["steps"]
-print(json.dumps({"pix2pix_ms": timed(pix2pix_step, 2, steps), "gram_ms": timed(gram_step, 2, steps * 2), "version": torch.__version__}))
+print(json.dumps({"pix2pix_ms": timed(pix2pix_step, cfg.get("warmup", 2), steps), "gram_ms": timed(gram_step, cfg.get("warmup", 2), steps * 2), "version": torch.__version__}))

@@ -84,4 +84,4 @@ def step():
     opt.step()
 
 
-print(json.dumps({"train_ms": timed(step, 2, cfg["steps"]), "version": torch.__version__}))
+print(json.dumps({"train_ms": timed(step, cfg.get("warmup", 2), cfg["steps"]), "version": torch.__version__}))

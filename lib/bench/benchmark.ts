@@ -51,6 +51,11 @@ let profiling = false;
 
 /** Warm-up calls before timing an explanation (Grad-CAM, guided backprop), on both sides. */
 const EXPLAIN_WARMUP = 20;
+/**
+ * Warm-up steps before timing a training step, on both sides: V8 optimises the kit's JavaScript
+ * over the first ~10 steps (shapes classifier: ~50 ms for steps 2-8, ~38 ms from step 15 on).
+ */
+const STEP_WARMUP = 8;
 
 /** One step under tf.profile: kernel times summed by kernel name, largest first. */
 async function topKernels(fn: () => void, count = 6): Promise<[string, number][]> {
@@ -109,7 +114,7 @@ async function measureTfjs(workload: Workload, backend: string, quick: boolean):
     out.dispose();
   };
   const out: Measurement[] = [];
-  if (!(slow && quick)) out.push(await measured({ workload: workload.name, backend: wasmLabel(backend), kind: 'train step', ms: await timeIt(step, slow ? 0 : 2, slow ? 1 : quick ? 3 : 7) }, slow ? undefined : step));
+  if (!(slow && quick)) out.push(await measured({ workload: workload.name, backend: wasmLabel(backend), kind: 'train step', ms: await timeIt(step, slow ? 0 : STEP_WARMUP, slow ? 1 : quick ? 3 : 7) }, slow ? undefined : step));
   const threads = backend === 'wasm' ? defaultThreads() : 1;
   if (threads > 1) {
     // The kit's training loop with its data-parallel replicas: time per step, after one warm-up epoch.
@@ -122,7 +127,7 @@ async function measureTfjs(workload: Workload, backend: string, quick: boolean):
     out.push(await measured({ workload: workload.name, backend: `${backend}, ${threads} data-parallel replicas (kit's training loop)`, kind: 'train step', ms: (1000 * r.seconds) / r.steps }));
     tf.dispose([xs, ys]);
   }
-  out.push(await measured({ workload: workload.name, backend: wasmLabel(backend), kind: 'inference', ms: await timeIt(infer, 1, slow ? 2 : quick ? 5 : 15) }, slow ? undefined : infer));
+  out.push(await measured({ workload: workload.name, backend: wasmLabel(backend), kind: 'inference', ms: await timeIt(infer, slow ? 1 : STEP_WARMUP, slow ? 2 : quick ? 5 : 15) }, slow ? undefined : infer));
   if (workload === WORKLOADS[0] && !slow) {
     // Explanations of the shapes classifier (lesson 01): one image and a batch of 32.
     const { gradCam } = await import('../explain/gradCam');
@@ -186,7 +191,7 @@ interface TorchTimes { train: number; infer: number; gradCam1: number; gradCam32
 
 function measureTorch(workload: Workload, quick: boolean): TorchTimes {
   type Line = { train_ms: number; infer_ms: number; gradcam1_ms: number; gradcam32_ms: number; version: string };
-  const lines = runTorchScript<Line>('bench_torch.py', { ...workload.model, batch: workload.batch, classes: 10, steps: quick ? 3 : 7, quick, explain_warmup: EXPLAIN_WARMUP });
+  const lines = runTorchScript<Line>('bench_torch.py', { ...workload.model, batch: workload.batch, classes: 10, steps: quick ? 3 : 7, quick, explain_warmup: EXPLAIN_WARMUP, warmup: STEP_WARMUP });
   const runs: TorchTimes[] = lines.map((m, i) => ({ train: m.train_ms, infer: m.infer_ms, gradCam1: m.gradcam1_ms, gradCam32: m.gradcam32_ms, threads: i + 1, version: m.version }));
   // Each measure at its best thread count.
   const fastest = runs.reduce((a, b) => (b.train < a.train ? b : a));
@@ -218,7 +223,7 @@ export async function benchHourglass(quick: boolean, log: (line: string) => void
   let torchMs: number | undefined;
   if (!torchUnavailable()) {
     log(`measuring PyTorch: ${HOURGLASS_NAME}`);
-    torchMs = Math.min(...runTorchScript<{ train_ms: number }>('bench_torch_hourglass.py', { ...c, steps: quick ? 3 : 7 }).map((r) => r.train_ms));
+    torchMs = Math.min(...runTorchScript<{ train_ms: number }>('bench_torch_hourglass.py', { ...c, steps: quick ? 3 : 7, warmup: STEP_WARMUP }).map((r) => r.train_ms));
   }
   await tf.setBackend('wasm');
   log(`measuring wasm: ${HOURGLASS_NAME}`);
@@ -232,7 +237,7 @@ export async function benchHourglass(quick: boolean, log: (line: string) => void
     optimizer.applyGradients(grads);
     tf.dispose([loss, ...Object.values(grads)]);
   };
-  out.push(await measured({ workload: HOURGLASS_NAME, backend: wasmLabel('wasm'), kind: 'train step', ms: await timeIt(step, 1, quick ? 2 : 5), torchMs }, step));
+  out.push(await measured({ workload: HOURGLASS_NAME, backend: wasmLabel('wasm'), kind: 'train step', ms: await timeIt(step, STEP_WARMUP, quick ? 2 : 5), torchMs }, step));
   const threads = defaultThreads();
   if (threads > 1) {
     const r = await trainDense(model, { x, y }, { loss: 'stackedSpatialCE', steps: quick ? 4 : 10, batchSize: c.batch, threads, progress: false });
@@ -255,7 +260,7 @@ export async function benchGanAndStyle(quick: boolean, log: (line: string) => vo
   let torch: { pix2pix_ms: number; gram_ms: number } | null = null;
   if (!torchUnavailable()) {
     log(`measuring PyTorch: ${PIX2PIX_NAME}; ${GRAM_NAME}`);
-    const runs = runTorchScript<{ pix2pix_ms: number; gram_ms: number }>('bench_torch_gan_style.py', { ...c, steps: quick ? 3 : 7 });
+    const runs = runTorchScript<{ pix2pix_ms: number; gram_ms: number }>('bench_torch_gan_style.py', { ...c, steps: quick ? 3 : 7, warmup: STEP_WARMUP });
     torch = { pix2pix_ms: Math.min(...runs.map((r) => r.pix2pix_ms)), gram_ms: Math.min(...runs.map((r) => r.gram_ms)) };
   }
   await tf.setBackend('wasm');
@@ -268,7 +273,7 @@ export async function benchGanAndStyle(quick: boolean, log: (line: string) => vo
   const source = tf.randomUniform([p.batch, p.size, p.size, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
   const target = tf.randomUniform([p.batch, p.size, p.size, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
   const ganStep = () => { nn.pix2pixStep(state, source, target); };
-  out.push(await measured({ workload: PIX2PIX_NAME, backend: wasmLabel('wasm'), kind: 'pix2pix step (D + G)', ms: await timeIt(ganStep, 2, quick ? 3 : 7), torchMs: torch?.pix2pix_ms }, ganStep));
+  out.push(await measured({ workload: PIX2PIX_NAME, backend: wasmLabel('wasm'), kind: 'pix2pix step (D + G)', ms: await timeIt(ganStep, STEP_WARMUP, quick ? 3 : 7), torchMs: torch?.pix2pix_ms }, ganStep));
   tf.dispose([source, target]);
   state.gOptimizer.dispose();
   state.dOptimizer.dispose();
@@ -286,7 +291,7 @@ export async function benchGanAndStyle(quick: boolean, log: (line: string) => vo
     grad.dataSync();
     tf.dispose([loss, grad]);
   };
-  out.push(await measured({ workload: GRAM_NAME, backend: wasmLabel('wasm'), kind: 'style loss forward + backward', ms: await timeIt(styleStep, 2, quick ? 5 : 15), torchMs: torch?.gram_ms }, styleStep));
+  out.push(await measured({ workload: GRAM_NAME, backend: wasmLabel('wasm'), kind: 'style loss forward + backward', ms: await timeIt(styleStep, STEP_WARMUP, quick ? 5 : 15), torchMs: torch?.gram_ms }, styleStep));
   tf.dispose([image, ...targets]);
   net.dispose();
   return out;
