@@ -16,6 +16,25 @@
 typedef float f32;
 
 /*
+ * Transposes the 4x4 block at src (rows srcStride floats apart) into dst (rows dstStride floats
+ * apart): dst[j][i] = src[i][j]. Inlined (the module must not use a stack).
+ */
+static inline __attribute__((always_inline)) void transpose4x4(const f32 *src, long srcStride, f32 *dst, long dstStride) {
+  v128_t r0 = wasm_v128_load(src);
+  v128_t r1 = wasm_v128_load(src + srcStride);
+  v128_t r2 = wasm_v128_load(src + 2 * srcStride);
+  v128_t r3 = wasm_v128_load(src + 3 * srcStride);
+  v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
+  v128_t t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+  v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+  v128_t t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  wasm_v128_store(dst, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+  wasm_v128_store(dst + dstStride, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+  wasm_v128_store(dst + 2 * dstStride, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+  wasm_v128_store(dst + 3 * dstStride, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+}
+
+/*
  * out[o, i] = scale * sum over m of x[o, m, i], for x [outer, mid, inner]. Rows are summed in
  * float32 over blocks of 64, the block sums in float64 (acc), so long reductions stay accurate.
  * tmp: inner floats, acc: inner doubles of scratch.
@@ -72,18 +91,7 @@ void im2col_t(const f32 *restrict x, f32 *restrict planar, f32 *restrict out, in
       /* [w, c] -> c rows of w, in 4x4 SIMD transposes */
       for (int xx = 0; xx < w4; xx += 4) {
         for (int ch = 0; ch < c4; ch += 4) {
-          v128_t r0 = wasm_v128_load(src + (long)xx * c + ch);
-          v128_t r1 = wasm_v128_load(src + (long)(xx + 1) * c + ch);
-          v128_t r2 = wasm_v128_load(src + (long)(xx + 2) * c + ch);
-          v128_t r3 = wasm_v128_load(src + (long)(xx + 3) * c + ch);
-          v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
-          v128_t t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
-          v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
-          v128_t t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-          wasm_v128_store(dst + ch * chStride + xx, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
-          wasm_v128_store(dst + (ch + 1) * chStride + xx, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
-          wasm_v128_store(dst + (ch + 2) * chStride + xx, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
-          wasm_v128_store(dst + (ch + 3) * chStride + xx, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+          transpose4x4(src + (long)xx * c + ch, c, dst + ch * chStride + xx, chStride);
         }
         for (int ch = c4; ch < c; ch++)
           for (int k = 0; k < 4; k++) dst[ch * chStride + xx + k] = src[(long)(xx + k) * c + ch];
@@ -213,18 +221,7 @@ void transpose_last_two(const f32 *restrict x, f32 *restrict out, int batch, int
         int c1 = c0 + 32 < c4 ? c0 + 32 : c4;
         for (int r = r0; r < r1; r += 4) {
           for (int cc = c0; cc < c1; cc += 4) {
-            v128_t a = wasm_v128_load(src + (long)r * cols + cc);
-            v128_t b = wasm_v128_load(src + (long)(r + 1) * cols + cc);
-            v128_t c = wasm_v128_load(src + (long)(r + 2) * cols + cc);
-            v128_t d = wasm_v128_load(src + (long)(r + 3) * cols + cc);
-            v128_t ab0 = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5);
-            v128_t ab1 = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
-            v128_t cd0 = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5);
-            v128_t cd1 = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
-            wasm_v128_store(dst + (long)cc * rows + r, wasm_i32x4_shuffle(ab0, cd0, 0, 1, 4, 5));
-            wasm_v128_store(dst + (long)(cc + 1) * rows + r, wasm_i32x4_shuffle(ab0, cd0, 2, 3, 6, 7));
-            wasm_v128_store(dst + (long)(cc + 2) * rows + r, wasm_i32x4_shuffle(ab1, cd1, 0, 1, 4, 5));
-            wasm_v128_store(dst + (long)(cc + 3) * rows + r, wasm_i32x4_shuffle(ab1, cd1, 2, 3, 6, 7));
+            transpose4x4(src + (long)r * cols + cc, cols, dst + (long)cc * rows + r, rows);
           }
         }
       }
