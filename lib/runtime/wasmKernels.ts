@@ -1,7 +1,9 @@
 /**
  * Gradient kernels that @tensorflow/tfjs-backend-wasm 4.22 lacks (Conv2DBackpropFilter, the
- * depthwise backprops, UnsortedSegmentSum), composed from kernels it has, plus a faster
- * Conv2DBackpropInput than its stock scalar loop.
+ * depthwise backprops, UnsortedSegmentSum, MaxPoolGrad), composed from kernels it has and the kit's
+ * SIMD module (lib/runtime/simd.ts), plus faster versions of stock kernels that training leans on:
+ * Conv2DBackpropInput (a scalar loop), transposed BatchMatMul, Sum/Mean over the batch-norm axes,
+ * small-output Conv2D, FusedBatchNorm, Tile, and Identity/Cast/Slice without copies.
  *
  * Without them the wasm backend can run models but not train them: `tf.grad` of a convolution
  * throws "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'". Each kernel here is
