@@ -17,7 +17,7 @@
  * layer of the kit), and calls the original otherwise.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WasmBackendLike, isWasmHeapBackend, uninitialisedTensor } from './wasmHeap';
+import { activeHeapBackend, isWasmHeapBackend, uninitialisedTensor, viewOf } from './wasmHeap';
 import { offsetOf, simdKernels, withScratch } from './simd';
 
 /** y = batch-normalised x (per-channel statistics over every other axis), and those statistics. */
@@ -27,21 +27,11 @@ export interface TrainingBatchNorm {
   variance: tf.Tensor1D;
 }
 
-function heapBackend(): WasmBackendLike {
-  const backend = tf.backend();
-  if (!isWasmHeapBackend(backend)) throw new Error(`trainingBatchNorm needs the wasm backend, got ${tf.getBackend()}`);
-  return backend;
-}
-
 /** A float32 [values.length] tensor on the wasm heap. */
 function heapVector(values: Float32Array | number[]): tf.Tensor1D {
   const t = uninitialisedTensor([values.length]) as tf.Tensor1D;
-  (heapBackend().typedArrayFromHeap(t) as Float32Array).set(values);
+  viewOf(t).set(values);
   return t;
-}
-
-function floats(t: tf.Tensor): Float32Array {
-  return heapBackend().typedArrayFromHeap(t) as Float32Array;
 }
 
 /**
@@ -53,7 +43,7 @@ export function trainingBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
   const rows = x.size / c;
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
   const forward = (xIn: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    const backend = heapBackend();
+    const backend = activeHeapBackend();
     const simd = simdKernels(backend);
     const mean = uninitialisedTensor([c]) as tf.Tensor1D;
     const variance = uninitialisedTensor([c]) as tf.Tensor1D;
@@ -61,10 +51,10 @@ export function trainingBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
       simd.reduce_middle(offsetOf(backend, xIn), offsetOf(backend, mean), 1, rows, c, 1 / rows, acc + 8 * c, acc);
       simd.channel_variance(offsetOf(backend, xIn), offsetOf(backend, mean), offsetOf(backend, variance), rows, c, acc + 8 * c, acc);
     });
-    const v = floats(variance);
+    const v = viewOf(variance);
     const invStd = heapVector(Array.from(v, (value) => 1 / Math.sqrt(value + epsilon)));
-    const gv = floats(g);
-    const inv = floats(invStd);
+    const gv = viewOf(g);
+    const inv = viewOf(invStd);
     const factor = heapVector(Array.from(inv, (value, i) => gv[i] * value));
     const y = uninitialisedTensor(xIn.shape);
     simd.batch_norm_apply(offsetOf(backend, xIn), offsetOf(backend, y), offsetOf(backend, mean), offsetOf(backend, factor), offsetOf(backend, b), rows, c);
@@ -80,9 +70,9 @@ export function trainingBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
         withScratch(backend, 6 * c, (acc) => {
           simd.batch_norm_grad_sums(offsetOf(backend, xs), offsetOf(backend, dy), offsetOf(backend, mu), offsetOf(backend, is), offsetOf(backend, sums), rows, c, acc + 16 * c, acc);
         });
-        const s = floats(sums).slice();
-        const istd = floats(is).slice();
-        const gamma = floats(gs).slice();
+        const s = viewOf(sums).slice();
+        const istd = viewOf(is).slice();
+        const gamma = viewOf(gs).slice();
         const a = heapVector(Array.from(istd, (value, i) => gamma[i] * value));
         const bb = heapVector(Array.from(s.subarray(0, c), (value) => value / rows));
         const k = heapVector(Array.from(istd, (value, i) => (value * s[c + i]) / rows));
