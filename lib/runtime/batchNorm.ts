@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { activeHeapBackend, isWasmHeapBackend, uninitialisedTensor, viewOf } from './wasmHeap';
-import { offsetOf, simdKernels, withScratch } from './simd';
+import { offsetOf, simdKernels, withAccumulators } from './simd';
 
 /** y = batch-normalised x (per-channel statistics over every other axis), and those statistics. */
 export interface TrainingBatchNorm {
@@ -47,9 +47,9 @@ export function trainingBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
     const simd = simdKernels(backend);
     const mean = uninitialisedTensor([c]) as tf.Tensor1D;
     const variance = uninitialisedTensor([c]) as tf.Tensor1D;
-    withScratch(backend, 3 * c, (acc) => {
-      simd.reduce_middle(offsetOf(backend, xIn), offsetOf(backend, mean), 1, rows, c, 1 / rows, acc + 8 * c, acc);
-      simd.channel_variance(offsetOf(backend, xIn), offsetOf(backend, mean), offsetOf(backend, variance), rows, c, acc + 8 * c, acc);
+    withAccumulators(backend, c, (tmp, acc) => {
+      simd.reduce_middle(offsetOf(backend, xIn), offsetOf(backend, mean), 1, rows, c, 1 / rows, tmp, acc);
+      simd.channel_variance(offsetOf(backend, xIn), offsetOf(backend, mean), offsetOf(backend, variance), rows, c, tmp, acc);
     });
     const v = viewOf(variance);
     const invStd = heapVector(Array.from(v, (value) => 1 / Math.sqrt(value + epsilon)));
@@ -67,8 +67,8 @@ export function trainingBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, gs, mu, is] = saved;
         const sums = uninitialisedTensor([2 * c]);
-        withScratch(backend, 6 * c, (acc) => {
-          simd.batch_norm_grad_sums(offsetOf(backend, xs), offsetOf(backend, dy), offsetOf(backend, mu), offsetOf(backend, is), offsetOf(backend, sums), rows, c, acc + 16 * c, acc);
+        withAccumulators(backend, 2 * c, (tmp, acc) => {
+          simd.batch_norm_grad_sums(offsetOf(backend, xs), offsetOf(backend, dy), offsetOf(backend, mu), offsetOf(backend, is), offsetOf(backend, sums), rows, c, tmp, acc);
         });
         const s = viewOf(sums).slice();
         const istd = viewOf(is).slice();

@@ -79,3 +79,11 @@ export function withScratch<T>(backend: WasmBackendLike, floats: number, use: (o
     backend.disposeData(scratch.dataId);
   }
 }
+
+/**
+ * Scratch for the blocked reductions (reduce_middle, channel_variance, batch_norm_grad_sums):
+ * `width` doubles of block sums (acc) and `width` floats for the running block (tmp), as byte offsets.
+ */
+export function withAccumulators<T>(backend: WasmBackendLike, width: number, use: (tmp: number, acc: number) => T): T {
+  return withScratch(backend, 3 * width, (acc) => use(acc + 8 * width, acc));
+}

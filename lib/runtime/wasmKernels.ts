@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerComposedKernel, runComposed } from './composedKernel';
 import { activeHeapBackend, isWasmHeapBackend, transposeLastTwo, transposedMatrix, uninitialisedTensor, viewOf } from './wasmHeap';
-import { offsetOf, simdKernels, withScratch } from './simd';
+import { offsetOf, simdKernels, withAccumulators, withScratch } from './simd';
 import { registerFastBatchNorm } from './batchNorm';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -414,9 +414,8 @@ function registerContiguousReduction(kernelName: 'Sum' | 'Mean', backendName: st
     const outShape = (attrs as { keepDims?: boolean }).keepDims ? kept : shape.filter((_, i) => i < first || i > last);
     const out = backend.makeOutput(outShape, 'float32');
     const scale = kernelName === 'Mean' ? 1 / mid : 1;
-    // Scratch: inner doubles (block sums), then inner floats (the running block).
-    withScratch(backend, 3 * inner, (acc) => {
-      simdKernels(backend).reduce_middle(offsetOf(backend, x), offsetOf(backend, out), outer, mid, inner, scale, acc + 8 * inner, acc);
+    withAccumulators(backend, inner, (tmp, acc) => {
+      simdKernels(backend).reduce_middle(offsetOf(backend, x), offsetOf(backend, out), outer, mid, inner, scale, tmp, acc);
     });
     return out;
   });
