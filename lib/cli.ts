@@ -41,9 +41,11 @@ autograder (assignments/<id>/, see docs/grading.md):
   validate <assignment...>
         The source earns full marks; the release type-checks and earns zero. Exit 1 if not.
   grade <assignment> <submission.ipynb | folder>... [--jobs N] [--out DIR] [--force]
-        [--cell-timeout S] [--timeout S] [--memory MB]
-        Grade submissions in a sandbox, N at a time; results, graded notebooks and feedback pages
-        go to DIR (default out/grading/<assignment>). Resumable: finished results are kept.
+        [--cell-timeout S] [--timeout S] [--memory MB] [--unsafe-no-sandbox]
+        Grade submissions in the bubblewrap sandbox, N at a time; results, graded notebooks and
+        feedback pages go to DIR (default out/grading/<assignment>). Resumable: finished results are
+        kept. Without bubblewrap it refuses, unless --unsafe-no-sandbox: then the network is open to
+        submissions and only Node's permission model limits their reads and writes.
   export <assignment> [--out DIR] [--csv FILE]
         Write the gradebook as CSV (default DIR/grades.csv).
   feedback <assignment> [--out DIR]
@@ -153,24 +155,28 @@ async function graderCommand(command: string, rest: string[]): Promise<number> {
       return failed ? 1 : 0;
     }
     case 'grade': {
-      checkFlags(p, ['jobs', 'out', 'cell-timeout', 'timeout', 'memory', 'force']);
+      checkFlags(p, ['jobs', 'out', 'cell-timeout', 'timeout', 'memory', 'force', 'unsafe-no-sandbox']);
       a = load(name);
       if (files.length === 0) throw new UsageError('grade: name submission files or folders');
-      let subs: { student: string; path: string }[];
+      let subs: ReturnType<typeof g.collectSubmissions>;
       try { subs = g.collectSubmissions(files, a.config.id); } catch (err) { throw new UsageError((err as Error).message); }
       if (subs.length === 0) throw new UsageError('grade: no .ipynb files found');
+      const unsafe = !!p.flags['unsafe-no-sandbox'];
+      if (!g.bwrapAvailable() && !unsafe) { console.error(`cvkit grade: ${new g.SandboxUnavailableError().message}`); return 1; }
       const jobs = positiveNumber(p.flags.jobs, 'jobs') ?? 1;
-      console.log(`grading ${subs.length} submission(s) of ${a.config.id} with ${jobs} job(s)${g.bwrapAvailable() ? ' in the bubblewrap sandbox' : ''}`);
+      console.log(`grading ${subs.length} submission(s) of ${a.config.id} with ${jobs} job(s) ${g.bwrapAvailable() ? 'in the bubblewrap sandbox' : 'WITHOUT the sandbox (--unsafe-no-sandbox)'}`);
+      const refused = subs.filter((s) => s.problem).length;
+      if (refused) console.log(`${refused} entr${refused === 1 ? 'y is' : 'ies are'} refused (links, not regular files, unreadable folders): each gets a result that says why`);
       const results = await g.gradeBatch(a, subs, {
-        jobs, out: typeof p.flags.out === 'string' ? p.flags.out : undefined, force: !!p.flags.force,
+        jobs, out: typeof p.flags.out === 'string' ? p.flags.out : undefined, force: !!p.flags.force, allowUnsandboxed: unsafe,
         cellTimeoutSeconds: positiveNumber(p.flags['cell-timeout'], 'cell-timeout'), submissionTimeoutSeconds: positiveNumber(p.flags.timeout, 'timeout'),
         memoryMB: positiveNumber(p.flags.memory, 'memory'),
       });
       const out = g.gradebookDir(a, typeof p.flags.out === 'string' ? p.flags.out : undefined);
-      if (fs.existsSync(path.join(out, 'results'))) fs.writeFileSync(path.join(out, 'grades.csv'), g.exportCsv(out));
       if (results.length > 0) {
-        const mean = results.reduce((s, r) => s + r.score, 0) / results.length;
-        console.log(`mean ${mean.toFixed(2)} of ${results[0].autograded_max_score} autograded points; ${results.filter((r) => r.status === 'rejected').length} rejected; grades.csv and feedback/ in ${out}`);
+        const graded = results.filter((r) => r.status === 'graded');
+        const mean = graded.length ? graded.reduce((s, r) => s + r.score, 0) / graded.length : 0;
+        console.log(`mean ${mean.toFixed(2)} of ${results[0].autograded_max_score} autograded points over ${graded.length} graded; ${results.length - graded.length} rejected; grades.csv and feedback/ in ${out}`);
       }
       return results.length === subs.length ? 0 : 1;
     }
@@ -188,17 +194,9 @@ async function graderCommand(command: string, rest: string[]): Promise<number> {
       checkFlags(p, ['out']);
       a = load(name);
       const out = g.gradebookDir(a, typeof p.flags.out === 'string' ? p.flags.out : undefined);
-      const dir = path.join(out, 'results');
-      if (!fs.existsSync(dir)) throw new UsageError(`no results in ${out} (grade first)`);
-      let n = 0;
-      for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json'))) {
-        const result = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
-        const nbPath = path.join(out, 'graded', f.replace(/\.json$/, '.ipynb'));
-        const nb = fs.existsSync(nbPath) ? (await import('./notebook/nbformat')).readNotebook(nbPath) : null;
-        fs.mkdirSync(path.join(out, 'feedback'), { recursive: true });
-        fs.writeFileSync(path.join(out, 'feedback', f.replace(/\.json$/, '.html')), g.feedbackHtml(result, nb, a));
-        n++;
-      }
+      if (!fs.existsSync(path.join(out, 'results'))) throw new UsageError(`no results in ${out} (grade first)`);
+      const { readNotebook } = await import('./notebook/nbformat');
+      const n = g.rewriteFeedback(a, out, (file) => (fs.existsSync(file) ? readNotebook(file) : null));
       console.log(`wrote ${n} feedback page(s) to ${path.join(out, 'feedback')}`);
       return 0;
     }

@@ -308,7 +308,7 @@ export async function benchGrading(quick: boolean, log: (line: string) => void):
       const file = path.join(tmp, 'subs', `student${i}.ipynb`);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.copyFileSync(i % 2 ? a.releasePath : a.sourcePath, file);
-      return { student: `student${i}`, path: file };
+      return { student: `student${i}`, path: file, relative: `student${i}.ipynb` };
     });
     const out: { jobs: number; seconds: number }[] = [];
     for (const jobs of [1, 2]) {

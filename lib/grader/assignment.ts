@@ -3,8 +3,10 @@
  *
  *   assignments/<id>/assignment.json         { "id", "title", "cellTimeoutSeconds", "submissionTimeoutSeconds", "memoryMB" }
  *   assignments/<id>/source/<id>.ipynb       the instructor's notebook: solutions, nbgrader metadata, public tests
- *   assignments/<id>/source/hidden/<q>.ts    hidden tests of question <q>, run right after its test cell; never released
- *   assignments/<id>/source/manifest.json    the tests each question has (names, points), written by `assign`
+ *   assignments/<id>/source/hidden/<q>.ts    hidden tests of question <q>: run in the grader's process right after its
+ *                                            test cell, calling into the kernel (lib/grader/remote.ts); never released
+ *   assignments/<id>/source/manifest.json    every test of every question: weight, how it is judged and the
+ *                                            reference solution's value, written by `assign`; never released
  *   assignments/<id>/release/<id>.ipynb      the student notebook, written by `assign`
  *
  * Solution regions are marked `// BEGIN SOLUTION` ... `// END SOLUTION` (own lines) or with a
@@ -18,6 +20,12 @@ import * as crypto from 'crypto';
 import { Cell, Notebook, readNotebook, sourceText, toLines, serializeNotebook } from '../notebook/nbformat';
 import { GRADE_ID_PATTERN, computeChecksum, nbgraderOf, roleOf } from './metadata';
 import { projectPath } from '../runtime/paths';
+import type { CompareOptions } from './compare';
+import type { Encoded } from './values';
+import type { InputSpec } from './inputs';
+import type { JudgeSpec } from './judges';
+import { HiddenCases, loadHiddenTests } from './remote';
+import { testCellProblems } from './strip';
 
 export interface AssignmentConfig {
   id: string;
@@ -30,10 +38,25 @@ export interface AssignmentConfig {
   memoryMB: number;
 }
 
-export interface ManifestTest { name: string; points: number }
+/** One test as the grader scores it. */
+export interface ManifestTest {
+  name: string;
+  points: number;
+  /** A hidden test (source/hidden/<q>.ts) or a case of the public test cell. */
+  hidden: boolean;
+  compare: CompareOptions;
+  /** The reference solution's value (encoded: lib/grader/values.ts). */
+  expected?: Encoded;
+  /** Public cases scored on grader-chosen inputs by a judge, instead of an expected value. */
+  input?: InputSpec;
+  judge?: JudgeSpec;
+  /** Hidden tests that measure a number in the grader: the bar it must reach. */
+  atLeast?: number;
+  atMost?: number;
+}
 export interface Manifest {
-  /** Per test-cell grade_id: the public tests (test cell) and hidden tests (hidden/<id>.ts), with weights. */
-  questions: Record<string, { points: number; public: ManifestTest[]; hidden: ManifestTest[] }>;
+  /** Per test-cell grade_id: its points and its tests (public and hidden), with weights. */
+  questions: Record<string, { points: number; tests: ManifestTest[] }>;
   /** sha256 of the source notebook and hidden files it was made from. */
   sourceHash: string;
 }
@@ -45,9 +68,31 @@ export interface Assignment {
   releasePath: string;
   manifestPath: string;
   source: Notebook;
-  /** grade_id -> hidden test code. */
+  /** grade_id -> hidden test code (TypeScript, run in the grader: lib/grader/remote.ts). */
   hidden: Map<string, string>;
   manifest: Manifest | null;
+  /** Made once, on first use. */
+  cache?: { release?: Notebook; hidden: Map<string, HiddenCases> };
+}
+
+/** The student notebook of an assignment (made once per loaded assignment). */
+export function releaseOf(a: Assignment): Notebook {
+  a.cache = a.cache ?? { hidden: new Map() };
+  a.cache.release = a.cache.release ?? makeRelease(a.source);
+  return a.cache.release;
+}
+
+/** The hidden test cases of one question (compiled once per loaded assignment). */
+export function hiddenCasesOf(a: Assignment, question: string): HiddenCases {
+  a.cache = a.cache ?? { hidden: new Map() };
+  let cases = a.cache.hidden.get(question);
+  if (!cases) {
+    const text = a.hidden.get(question);
+    if (text === undefined) return {};
+    cases = loadHiddenTests(path.join(a.dir, 'source', 'hidden', `${question}.ts`), text);
+    a.cache.hidden.set(question, cases);
+  }
+  return cases;
 }
 
 /** Resolves `name` as a folder, or as a name under assignments/. */
@@ -141,6 +186,7 @@ export function lintAssignment(a: Pick<Assignment, 'source' | 'hidden'>): string
     if ((role === 'tests' || role === 'manual' || role === 'task') && !(Number(m.points) > 0)) problems.push(`cell ${i} (${m.grade_id}): a graded cell needs points > 0`);
     if (role === 'tests') testIds.add(m.grade_id);
     if (role === 'tests' && cell.cell_type !== 'code') problems.push(`cell ${i} (${m.grade_id}): a test cell must be a code cell`);
+    if (role === 'tests' && cell.cell_type === 'code') for (const p of testCellProblems(sourceText(cell))) problems.push(`cell ${i} (${m.grade_id}): ${p}`);
     if (/BEGIN HIDDEN TESTS/.test(sourceText(cell))) problems.push(`cell ${i} (${m.grade_id}): inline hidden tests are not supported; put them in source/hidden/${m.grade_id}.ts`);
     if (role === 'answer' && cell.cell_type === 'code') {
       try {

@@ -1,48 +1,49 @@
 /**
- * Grading: one submission (`grade`), or a batch with a worker pool (`gradeBatch`).
+ * Grading one notebook: run it in a sandboxed kernel, collect the values its tests compute, and
+ * score them here, in the grader's process (the batch, the gradebook and its files:
+ * lib/grader/gradebook.ts).
  *
- * Each submission runs in its own fresh kernel process, in its own temporary work folder, inside the
- * sandbox (lib/grader/sandbox.ts), with a per-cell and a per-submission time limit, a memory cap on
- * the process tree and output limits. Cells run in the assignment's order (lib/grader/merge.ts);
- * right after each test cell the question's hidden tests run in the same kernel, so they see the
- * notebook's state at that question, not at the end. A cell that hangs or kills the kernel costs
- * that cell only: the kernel is restarted and the cells before it replayed.
+ * Trust model (docs/grading.md): student code owns the kernel process, so nothing there decides a
+ * score. Test cells run with their `expect`s removed (lib/grader/strip.ts) and report the values
+ * their cases computed; inputs the grader chooses come from a seed the kernel never sees
+ * (lib/grader/inputs.ts); hidden tests run HERE and only call into the kernel for values
+ * (lib/grader/remote.ts). Every value is compared with the reference solution's (recorded in the
+ * manifest by `cvkit assign`) or judged against truth the grader holds. A kernel that lies can only
+ * lie about values it computed — which is the same as computing them.
  *
- * Scores come from the structured reports of the test helpers (lib/grader/testkit.ts), checked
- * against the manifest: a test counts only if it is in the manifest, its phase (test cell or hidden
- * tests) finished, and every report of it in that phase passed. Printed numbers count for nothing.
- *
- * Results follow Gradescope's results.json shape. The gradebook is a folder: results/<student>.json
- * written atomically after the graded notebook and the feedback page, so a kill -9 loses at most the
- * submissions in flight and a re-run grades exactly those (finished ones are kept when the
- * submission and the assignment are unchanged).
+ * Cells run in the assignment's order (lib/grader/merge.ts); hidden tests run right after their
+ * question's test cell, against the notebook's state at that point. A cell that hangs or kills the
+ * kernel costs that cell only: the kernel is restarted and the cells before it replayed.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CodeCell, Notebook, NotebookFormatError, notebookFromValue, serializeNotebook, sourceText } from '../notebook/nbformat';
-import { Kernel, TestReport } from '../notebook/kernel';
-import { Assignment, Manifest, loadAssignment, makeRelease, sourceHash } from './assignment';
+import { CodeCell, Notebook, NotebookFormatError, notebookFromValue, sourceText, toLines } from '../notebook/nbformat';
+import { Kernel, ValuesReport } from '../notebook/kernel';
+import { Assignment, Manifest, ManifestTest, hiddenCasesOf, releaseOf, sourceHash } from './assignment';
 import { mergeSubmission } from './merge';
 import { nbgraderOf, roleOf } from './metadata';
 import { sandboxPlan, SandboxPlan } from './sandbox';
-import { projectRoot } from '../runtime/paths';
-import { feedbackHtml } from './report';
+import { stripExpectations } from './strip';
+import { Remote, RemoteError, hiddenCaseList } from './remote';
+import { compareValues, Verdict } from './compare';
+import { Value, decodeValue, encodeValue, describeValue } from './values';
+import { generateInput, Truth } from './inputs';
+import { judge } from './judges';
+import type { CaseMeta } from './testkit';
 
 export interface GradeOptions {
   /** Overrides of the assignment's limits. */
   cellTimeoutSeconds?: number;
   submissionTimeoutSeconds?: number;
   memoryMB?: number;
-  /** Folders the submission must not see besides the assignments (gradebook, submissions). */
-  hide?: string[];
-  /** Largest submission file accepted, in MB (default 20). */
-  maxSubmissionMB?: number;
   /** Kernel restarts allowed after a cell hangs or kills it (default 8; the submission time limit bounds them too). */
   maxRestarts?: number;
-  /** Called with a line of progress. */
-  log?: (line: string) => void;
+  /** Run without bubblewrap when it is missing (the caller accepts what that gives up: lib/grader/sandbox.ts). */
+  allowUnsandboxed?: boolean;
+  /** Secret that, with the submission, seeds the inputs the grader chooses (the gradebook keeps one). */
+  inputSecret?: string;
 }
 
 export interface TestEntry {
@@ -55,6 +56,7 @@ export interface TestEntry {
   output: string;
 }
 
+/** Results in Gradescope's results.json shape, plus what the gradebook needs. */
 export interface GradeResult {
   score: number;
   max_score: number;
@@ -66,15 +68,38 @@ export interface GradeResult {
   student: string;
   assignment: string;
   status: 'graded' | 'rejected';
+  /** Where the submission was, relative to the folder it was collected from. */
+  submission_path: string;
   submission_sha256: string;
   source_hash: string;
   sandbox: string;
   graded_at: string;
 }
 
-interface Phase { question: string; hidden: boolean; ok: boolean; error?: string; reports: TestReport[] }
+/** What one case of a question computed (decoded), or the error it raised. */
+export interface CaseOutcome { value?: Value; error?: string; truth?: Truth; meta?: CaseMeta }
 
-const sha256 = (data: Buffer | string) => crypto.createHash('sha256').update(data).digest('hex');
+/** One test cell (public) or one question's hidden tests, as run. */
+export interface Phase { question: string; hidden: boolean; ok: boolean; error?: string; cases: Map<string, CaseOutcome> }
+
+type Limits = Required<Pick<GradeOptions, 'cellTimeoutSeconds' | 'submissionTimeoutSeconds' | 'memoryMB' | 'maxRestarts'>>;
+
+export const sha256 = (data: Buffer | string) => crypto.createHash('sha256').update(data).digest('hex');
+const round = (x: number) => Math.round(x * 1000) / 1000;
+const firstLine = (s: string | undefined, max = 300) => { const l = (s ?? '').split('\n')[0]; return l.length > max ? l.slice(0, max) + '…' : l; };
+
+/** Deepest nesting of a JSON value (iterative: a hostile file must not overflow the stack). */
+export function jsonDepth(value: unknown, limit = 1000): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    if (v && typeof v === 'object') for (const x of Object.values(v as object)) if (x && typeof x === 'object') stack.push([x, d + 1]);
+  }
+  return max;
+}
 
 /** A submission's bytes as a notebook, without trusting them; throws NotebookFormatError with a clear message. */
 export function parseSubmission(bytes: Buffer, maxMB = 20): Notebook {
@@ -83,6 +108,8 @@ export function parseSubmission(bytes: Buffer, maxMB = 20): Notebook {
   if (text.includes('\u0000') || text.includes('\uFFFD')) throw new NotebookFormatError('the file is not a notebook (binary data, not UTF-8 JSON)', ['binary']);
   let value: unknown;
   try { value = JSON.parse(text); } catch (err) { throw new NotebookFormatError(`the file is not JSON: ${(err as Error).message}`, ['not JSON']); }
+  const depth = jsonDepth(value, 100);
+  if (depth > 100) throw new NotebookFormatError(`the file's JSON is nested more than 100 levels deep (a notebook needs about 10); it was not graded`, ['too deep']);
   const v = value as { nbformat?: unknown };
   if (v && typeof v === 'object' && typeof v.nbformat === 'number' && v.nbformat !== 4) {
     throw new NotebookFormatError(`the notebook is nbformat ${v.nbformat}; save it as nbformat 4 (any current Jupyter does)`, ['nbformat']);
@@ -90,12 +117,52 @@ export function parseSubmission(bytes: Buffer, maxMB = 20): Notebook {
   return notebookFromValue(value, 'the submission');
 }
 
-/** Runs the merged notebook with the assignment's hidden tests; returns the phases of every question. */
-async function runGraded(a: Assignment, nb: Notebook, plan: SandboxPlan, workDir: string, notes: string[], o: Required<Pick<GradeOptions, 'cellTimeoutSeconds' | 'submissionTimeoutSeconds' | 'memoryMB' | 'maxRestarts'>>): Promise<Phase[]> {
+/** The seed of the inputs of one case: secret, stable for the same submission. */
+function inputSeed(secret: string, submission: string, question: string, name: string): number {
+  return crypto.createHmac('sha256', secret).update(`${submission}\0${question}\0${name}`).digest().readUInt32BE(0);
+}
+
+/** Merges a values report list into outcomes by case name (the last report of a name wins). */
+function outcomesOf(question: string, reports: ValuesReport[]): Map<string, CaseOutcome> {
+  const cases = new Map<string, CaseOutcome>();
+  for (const report of reports) {
+    if (report.question !== question) continue;
+    for (const r of report.results) {
+      let outcome: CaseOutcome;
+      if (r.error !== undefined || r.value === undefined) outcome = { error: r.error ?? 'no value' };
+      else {
+        try { outcome = { value: decodeValue(r.value) }; } catch (err) { outcome = { error: `the value could not be read: ${(err as Error).message}` }; }
+      }
+      outcome.meta = r.meta as CaseMeta;
+      cases.set(r.name, outcome);
+    }
+  }
+  return cases;
+}
+
+interface RunContext {
+  a: Assignment;
+  manifest: Manifest | null;
+  reference: boolean;
+  plan: SandboxPlan;
+  workDir: string;
+  limits: Limits;
+  secret: string;
+  submissionId: string;
+  notes: string[];
+}
+
+/** Runs the merged notebook and the hidden tests; returns the phases and the indexes of the test cells. */
+async function runGraded(nb: Notebook, ctx: RunContext): Promise<{ phases: Phase[]; testCells: Map<number, string> }> {
+  const { a, limits: o, notes } = ctx;
   const phases: Phase[] = [];
+  const testCells = new Map<number, string>();
   const deadline = Date.now() + o.submissionTimeoutSeconds * 1000;
-  const env = { HOME: workDir, TMPDIR: workDir, CVKIT_QUICK: '1', CVKIT_THREADS: '1', CVKIT_PROGRESS: '0', CVKIT_GRADING: '1', LANG: 'C.UTF-8' };
-  const start = () => Kernel.start({ cwd: workDir, env, inheritEnv: false, nodeArgs: plan.nodeArgs, wrapper: plan.wrapper, memoryLimitMB: o.memoryMB, secure: true, maxOutputBytes: 256 * 1024, maxDisplayBytes: 4 * 1048576 });
+  const env = { HOME: ctx.workDir, TMPDIR: ctx.plan.kind === 'bwrap' ? '/tmp' : ctx.workDir, CVKIT_QUICK: '1', CVKIT_THREADS: '1', CVKIT_PROGRESS: '0', LANG: 'C.UTF-8' };
+  const start = () => Kernel.start({
+    cwd: ctx.workDir, env, inheritEnv: false, nodeArgs: ctx.plan.nodeArgs, wrapper: ctx.plan.wrapper, uid: ctx.plan.uid, gid: ctx.plan.gid,
+    memoryLimitMB: o.memoryMB, grading: true, maxOutputBytes: 256 * 1024, maxDisplayBytes: 4 * 1048576,
+  });
   let kernel: Kernel | null = null;
   let restarts = 0;
   const replay: { index: number; source: string }[] = [];
@@ -122,6 +189,25 @@ async function runGraded(a: Assignment, nb: Notebook, plan: SandboxPlan, workDir
     return true;
   };
 
+  const hiddenPhase = async (question: string): Promise<Phase> => {
+    const phase: Phase = { question, hidden: true, ok: true, cases: new Map() };
+    for (const { name, spec } of hiddenCaseList(hiddenCasesOf(a, question))) {
+      if (!stopped && Date.now() > deadline) stopped = `the submission ran past its ${o.submissionTimeoutSeconds} s limit; the remaining tests were not run`;
+      if (stopped || !(await ensureKernel())) { phase.cases.set(name, { error: `NotRun: ${stopped}` }); continue; }
+      const k = kernel!;
+      const remote = new Remote((request) => k.rpc(request, remaining()), (label) => inputSeed(ctx.secret, ctx.submissionId, question, `${name}\0${label}`));
+      try {
+        const value = await spec.value(remote);
+        phase.cases.set(name, { value: decodeValue(encodeValue(value)) });
+      } catch (err) {
+        phase.cases.set(name, { error: err instanceof RemoteError ? err.message : `GraderError: the hidden test itself failed (tell your teacher): ${(err as Error).message}` });
+      }
+      if (k.alive) await remote.release().catch(() => undefined);
+      else notes.push(`hidden test '${question}: ${name}': ${firstLine(phase.cases.get(name)?.error)}; the kernel was restarted`);
+    }
+    return phase;
+  };
+
   let count = 0;
   try {
     for (let index = 0; index < nb.cells.length; index++) {
@@ -135,39 +221,83 @@ async function runGraded(a: Assignment, nb: Notebook, plan: SandboxPlan, workDir
       if (!stopped) await ensureKernel();
       if (stopped) {
         code.outputs = [{ output_type: 'error', ename: 'NotRun', evalue: stopped, traceback: [stopped] }];
-        if (role === 'tests') phases.push({ question: id!, hidden: false, ok: false, error: stopped, reports: [] });
+        if (role === 'tests' && id) {
+          testCells.set(index, id);
+          phases.push({ question: id, hidden: false, ok: false, error: `NotRun: ${stopped}`, cases: new Map() });
+          if (a.hidden.has(id)) phases.push(await hiddenPhase(id));
+        }
         continue;
       }
-      const source = sourceText(code);
+      let source = sourceText(code);
+      const truths = new Map<string, Truth>();
+      if (role === 'tests' && id) {
+        testCells.set(index, id);
+        if (!ctx.reference) {
+          source = stripExpectations(source);
+          const inputs: Record<string, unknown> = {};
+          for (const t of ctx.manifest?.questions[id]?.tests ?? []) {
+            if (t.hidden || !t.input) continue;
+            const g = generateInput(t.input, inputSeed(ctx.secret, ctx.submissionId, id, t.name));
+            inputs[t.name] = encodeValue(g.input);
+            truths.set(t.name, g.truth);
+          }
+          if (Object.keys(inputs).length) kernel!.sendInputs(id, inputs);
+        }
+      }
       const res = await kernel!.execute(index, source, remaining());
       code.outputs = res.outputs;
       code.execution_count = count;
-      if (res.timedOut || res.exited) {
-        notes.push(`cell ${index}${id ? ` ('${id}')` : ''}: ${res.error}; the kernel was restarted and the cells before it run again`);
-      } else {
-        replay.push({ index, source });
-      }
+      if (res.timedOut || res.exited) notes.push(`cell ${index}${id ? ` ('${id}')` : ''}: ${res.error}; the kernel was restarted and the cells before it run again`);
+      else replay.push({ index, source });
       if (role === 'tests' && id) {
-        phases.push({ question: id, hidden: false, ok: res.ok, error: res.ok ? undefined : res.error, reports: res.reports });
-        const hidden = a.hidden.get(id);
-        if (hidden != null) {
-          if (!(await ensureKernel())) { phases.push({ question: id, hidden: true, ok: false, error: stopped ?? 'not run', reports: [] }); continue; }
-          const h = await kernel!.execute(index, hidden, remaining(), { hidden: true });
-          // Hidden tests' outputs are never kept; only whether they ran and what they reported.
-          phases.push({ question: id, hidden: true, ok: h.ok, error: h.ok ? undefined : h.error, reports: h.reports });
-          if (h.timedOut || h.exited) notes.push(`hidden tests of '${id}': ${h.timedOut ? 'time limit' : h.exited}; the kernel was restarted`);
-        }
+        const cases = outcomesOf(id, res.values);
+        for (const [name, truth] of truths) { const c = cases.get(name); if (c) c.truth = truth; }
+        phases.push({ question: id, hidden: false, ok: res.ok, error: res.ok ? undefined : res.error, cases });
+        if (a.hidden.has(id)) phases.push(await hiddenPhase(id));
       }
     }
   } finally {
     (kernel as Kernel | null)?.kill();
   }
   if (stopped) notes.push(stopped);
-  return phases;
+  return { phases, testCells };
 }
 
-/** The manifest's view of a run: one entry per test, scored. */
-function score(a: Assignment, manifest: Manifest, phases: Phase[]): TestEntry[] {
+/** Why a case failed, in words a student can act on (hidden: never the reference's values). */
+function failureOf(outcome: CaseOutcome | undefined, phase: Phase | undefined, hidden: boolean): string | null {
+  if (!phase) return 'not run';
+  if (outcome?.error !== undefined) {
+    const e = outcome.error;
+    if (/^(NotRun|KernelDied|TimeoutError|GraderError)/.test(e)) return firstLine(e);
+    return `your code raised ${firstLine(e)}`;
+  }
+  if (!outcome) {
+    if (!phase.ok) return hidden ? 'the hidden tests could not run' : `the test cell could not run: ${firstLine(phase.error)}`;
+    return hidden ? 'not run' : 'the test cell did not report this test';
+  }
+  return null;
+}
+
+function verdictOf(t: ManifestTest, outcome: CaseOutcome | undefined, phase: Phase | undefined): Verdict {
+  const failure = failureOf(outcome, phase, t.hidden);
+  if (failure) return { passed: false, message: failure };
+  const value = outcome!.value as Value;
+  if (t.judge) {
+    if (!outcome!.truth) return { passed: false, message: 'no input was sent for this test' };
+    return judge(t.judge, value, outcome!.truth);
+  }
+  if (t.atLeast !== undefined || t.atMost !== undefined) {
+    if (typeof value !== 'number' || Number.isNaN(value)) return { passed: false, message: `the test measured ${describeValue(value)}, not a number` };
+    const ok = (t.atLeast === undefined || value >= t.atLeast) && (t.atMost === undefined || value <= t.atMost);
+    const bar = t.atLeast !== undefined ? `at least ${t.atLeast}` : `at most ${t.atMost}`;
+    return { passed: ok, message: ok ? '' : `measured ${round(value)}, needs ${bar}` };
+  }
+  if (t.expected === undefined) return { passed: false, message: 'the manifest has no reference value for this test: run `cvkit assign` again' };
+  return compareValues(value, decodeValue(t.expected), t.compare, t.hidden);
+}
+
+/** Scores every test of the manifest (and the manual questions) from the phases of a run. */
+export function score(a: Assignment, manifest: Manifest, phases: Phase[]): TestEntry[] {
   const tests: TestEntry[] = [];
   for (const cell of a.source.cells) {
     const m = nbgraderOf(cell);
@@ -180,80 +310,122 @@ function score(a: Assignment, manifest: Manifest, phases: Phase[]): TestEntry[] 
     if (role !== 'tests') continue;
     const q = manifest.questions[m.grade_id];
     if (!q) throw new Error(`the manifest has no question '${m.grade_id}': run \`cvkit assign\` again`);
-    const all = [...q.public.map((t) => ({ ...t, hidden: false })), ...q.hidden.map((t) => ({ ...t, hidden: true }))];
-    const weight = all.reduce((s, t) => s + t.points, 0);
-    for (const t of all) {
+    const weight = q.tests.reduce((s, t) => s + t.points, 0);
+    for (const t of q.tests) {
       const phase = phases.find((p) => p.question === m.grade_id && p.hidden === t.hidden);
+      const v = verdictOf(t, phase?.cases.get(t.name), phase);
       const max = (q.points * t.points) / weight;
-      let passed = false;
-      let output: string;
-      if (!phase) output = 'not run';
-      else if (!phase.ok && t.hidden) {
-        // The raw error could quote hidden test code: say only what kind of failure it was.
-        const e = phase.error ?? '';
-        output = /^TimeoutError/.test(e) ? 'the hidden tests ran past the time limit' : /^KernelDied/.test(e) ? 'the kernel died during the hidden tests'
-          : /^NotRun|not run|could not start|restarted/.test(e) ? e.split('\n')[0] : 'the hidden tests could not run against this notebook (a name or signature they use is missing or changed)';
-      } else if (!phase.ok) output = phase.error?.split('\n').slice(0, 3).join('\n') ?? 'the test cell failed';
-      else {
-        const reports = phase.reports.filter((r) => r.question === m.grade_id);
-        const last = reports[reports.length - 1]?.results.find((r) => r.name === t.name);
-        const every = reports.flatMap((r) => r.results.filter((x) => x.name === t.name));
-        passed = !!last && every.every((r) => r.passed);
-        output = passed ? '' : last ? (every.find((r) => !r.passed)?.message || 'failed') : 'the test did not report (the test helpers were interfered with, or the cell stopped early)';
-      }
       tests.push({
-        name: `${m.grade_id}: ${t.name}`, question: m.grade_id, score: passed ? max : 0, max_score: max,
-        status: passed ? 'passed' : 'failed', visibility: t.hidden ? 'after_published' : 'visible', output,
+        name: `${m.grade_id}: ${t.name}`, question: m.grade_id, score: v.passed ? max : 0, max_score: max,
+        status: v.passed ? 'passed' : 'failed', visibility: t.hidden ? 'after_published' : 'visible', output: v.passed ? (t.judge ? v.message : '') : v.message,
       });
     }
   }
   return tests;
 }
 
-/** The manifest a run of the source notebook implies (used by `assign`). */
-export function manifestFromPhases(a: Assignment, phases: Phase[]): Manifest {
+/**
+ * The manifest a reference run of the source implies (`cvkit assign`): every case, its weight and
+ * how it is judged, and the solution's value as the expected one. Throws, naming the case, when a
+ * case cannot be graded: an assertion-style case, an `expect` that disagrees with the solution, a
+ * hidden test that fails on the solution.
+ */
+export function manifestFromReference(a: Assignment, phases: Phase[]): Manifest {
   const questions: Manifest['questions'] = {};
+  const problems: string[] = [];
   for (const cell of a.source.cells) {
     const m = nbgraderOf(cell);
     if (!m || roleOf(cell) !== 'tests') continue;
-    const pick = (hidden: boolean) => {
-      const phase = phases.find((p) => p.question === m.grade_id && p.hidden === hidden);
-      const report = phase?.reports.filter((r) => r.question === m.grade_id).pop();
-      if (!report && (!hidden || a.hidden.has(m.grade_id))) throw new Error(`question '${m.grade_id}': the ${hidden ? 'hidden tests' : 'test cell'} reported no tests${phase?.error ? ` (${phase.error.split('\n')[0]})` : ''}`);
-      return (report?.results ?? []).map((r) => ({ name: r.name, points: r.points }));
-    };
-    questions[m.grade_id] = { points: Number(m.points), public: pick(false), hidden: pick(true) };
+    const id = m.grade_id;
+    const tests: ManifestTest[] = [];
+    const pub = phases.find((p) => p.question === id && !p.hidden);
+    if (!pub || pub.cases.size === 0) problems.push(`${id}: the test cell reported no tests${pub?.error ? ` (${firstLine(pub.error)})` : ''}`);
+    for (const [name, c] of pub?.cases ?? []) {
+      const meta = c.meta;
+      if (!meta) { problems.push(`${id}: '${name}' reported no description`); continue; }
+      if (meta.style !== 'value') { problems.push(`${id}: '${name}' is an assertion; graded cases compute a value: { value: () => ..., expect: ... }`); continue; }
+      if (c.error !== undefined) { problems.push(`${id}: '${name}' raised on the solution: ${firstLine(c.error)}`); continue; }
+      const t: ManifestTest = { name, points: meta.points, hidden: false, compare: meta.compare };
+      if (meta.input || meta.judge) {
+        if (!meta.input || !meta.judge) { problems.push(`${id}: '${name}' needs both an input and a judge`); continue; }
+        t.input = meta.input;
+        t.judge = meta.judge;
+      } else {
+        if (!meta.selfCheck) problems.push(`${id}: '${name}' has no expect`);
+        else if (!meta.selfCheck.passed) problems.push(`${id}: '${name}': the solution's value does not meet the case's own expect: ${meta.selfCheck.message}`);
+        t.expected = encodeValue(c.value);
+      }
+      tests.push(t);
+    }
+    if (a.hidden.has(id)) {
+      const hidden = phases.find((p) => p.question === id && p.hidden);
+      for (const { name, spec } of hiddenCaseList(hiddenCasesOf(a, id))) {
+        const c = hidden?.cases.get(name);
+        if (!c || c.error !== undefined) { problems.push(`${id}: hidden test '${name}' fails on the solution: ${firstLine(c?.error ?? 'not run')}`); continue; }
+        const t: ManifestTest = { name, points: spec.points ?? 1, hidden: true, compare: { mode: spec.mode, atol: spec.atol, rtol: spec.rtol } };
+        if (spec.atLeast !== undefined || spec.atMost !== undefined) {
+          t.atLeast = spec.atLeast;
+          t.atMost = spec.atMost;
+          const v = verdictOf(t, c, hidden);
+          if (!v.passed) problems.push(`${id}: hidden test '${name}' fails on the solution: ${v.message}`);
+        } else t.expected = encodeValue(c.value);
+        tests.push(t);
+      }
+    }
+    const names = tests.map((t) => t.name);
+    for (const n of new Set(names)) if (names.indexOf(n) !== names.lastIndexOf(n)) problems.push(`${id}: two tests are named '${n}'`);
+    questions[id] = { points: Number(m.points), tests };
   }
+  if (problems.length) throw new Error(`the reference run of ${a.config.id} cannot make a manifest:\n  ${problems.join('\n  ')}`);
   return { questions, sourceHash: sourceHash(a) };
 }
 
-let warned = false;
+/** What a test cell shows in the graded notebook: the grader's verdicts, then any error of the cell. */
+function verdictOutputs(question: string, tests: TestEntry[], previous: CodeCell['outputs']): CodeCell['outputs'] {
+  const mine = tests.filter((t) => t.question === question && t.visibility === 'visible');
+  const lines = [`${question} (graded): ${mine.filter((t) => t.status === 'passed').length}/${mine.length} public tests passed`];
+  for (const t of mine) lines.push(t.status === 'passed' ? `  ✓ ${t.name.slice(question.length + 2)}${t.output ? ` — ${t.output}` : ''}` : `  ✗ ${t.name.slice(question.length + 2)}: ${t.output}`);
+  const hidden = tests.filter((t) => t.question === question && t.visibility !== 'visible');
+  if (hidden.length) lines.push(`  hidden tests: ${hidden.filter((t) => t.status === 'passed').length}/${hidden.length} passed`);
+  return [{ output_type: 'stream', name: 'stdout', text: toLines(lines.join('\n') + '\n') }, ...previous.filter((o) => o.output_type === 'error')];
+}
 
-/** Grades one notebook object. Returns the result (without student name) and the graded notebook. */
-export async function gradeNotebook(a: Assignment, submission: Notebook, options: GradeOptions & { manifest?: Manifest | null } = {}): Promise<{ result: Omit<GradeResult, 'student' | 'submission_sha256'>; notebook: Notebook; phases: Phase[] }> {
+export interface NotebookGrade {
+  result: Omit<GradeResult, 'student' | 'submission_path' | 'submission_sha256'>;
+  notebook: Notebook;
+  phases: Phase[];
+  /** A reference run: the manifest it implies. */
+  manifest?: Manifest;
+}
+
+/**
+ * Grades one notebook object. `reference`: run the source as the reference (cells unstripped, for
+ * `assign`; scores nothing). Otherwise the manifest must be present.
+ */
+export async function gradeNotebook(a: Assignment, submission: Notebook, options: GradeOptions & { reference?: boolean; submissionId?: string } = {}): Promise<NotebookGrade> {
   const started = Date.now();
-  const release = makeRelease(a.source);
-  const { notebook, notes } = mergeSubmission(a.source, release, submission);
-  const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-grade-'));
+  const reference = !!options.reference;
+  if (!reference && (!a.manifest || a.manifest.sourceHash !== sourceHash(a))) throw new Error(`the manifest of '${a.config.id}' is missing or older than the source: run \`cvkit assign ${a.config.id}\``);
+  const { notebook, notes } = mergeSubmission(a.source, releaseOf(a), submission);
+  const memoryMB = options.memoryMB ?? a.config.memoryMB;
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-grade-'));
   try {
-    const root = projectRoot();
-    for (const link of ['dist', 'node_modules', 'datasets']) fs.symlinkSync(path.join(root, link), path.join(workRoot, link));
-    // Same depth as assignments/<id>/release/, so the notebook's relative imports (../../../dist/lib) resolve.
-    const workDir = path.join(workRoot, 'assignments', a.config.id, 'release');
-    fs.mkdirSync(workDir, { recursive: true });
-    const plan = sandboxPlan(workRoot, [path.join(root, 'assignments'), ...(options.hide ?? [])], options.memoryMB ?? a.config.memoryMB);
-    if (plan.warning && !warned) { warned = true; console.error(`\n${plan.warning}\n`); }
-    const phases = await runGraded(a, notebook, plan, workDir, notes, {
-      cellTimeoutSeconds: options.cellTimeoutSeconds ?? a.config.cellTimeoutSeconds,
-      submissionTimeoutSeconds: options.submissionTimeoutSeconds ?? a.config.submissionTimeoutSeconds,
-      memoryMB: options.memoryMB ?? a.config.memoryMB,
-      maxRestarts: options.maxRestarts ?? 8,
+    const plan = sandboxPlan(workDir, memoryMB, { allowUnsandboxed: options.allowUnsandboxed });
+    const { phases, testCells } = await runGraded(notebook, {
+      a, manifest: a.manifest, reference, plan, workDir, notes,
+      secret: options.inputSecret ?? crypto.randomBytes(32).toString('hex'), submissionId: options.submissionId ?? '',
+      limits: {
+        cellTimeoutSeconds: options.cellTimeoutSeconds ?? a.config.cellTimeoutSeconds,
+        submissionTimeoutSeconds: options.submissionTimeoutSeconds ?? a.config.submissionTimeoutSeconds,
+        memoryMB, maxRestarts: options.maxRestarts ?? 8,
+      },
     });
-    const manifest = options.manifest === undefined ? a.manifest : options.manifest;
-    const tests = score(a, manifest ?? manifestFromPhases(a, phases), phases);
+    const manifest = reference ? manifestFromReference(a, phases) : a.manifest!;
+    const tests = score(a, manifest, phases);
+    if (!reference) for (const [index, question] of testCells) { const c = notebook.cells[index] as CodeCell; c.outputs = verdictOutputs(question, tests, c.outputs); }
     const auto = tests.filter((t) => t.status !== 'pending');
     const result = {
-      score: round(auto.reduce((s, t) => s + t.score, 0)),
+      score: reference ? 0 : round(auto.reduce((s, t) => s + t.score, 0)),
       max_score: round(tests.reduce((s, t) => s + t.max_score, 0)),
       autograded_max_score: round(auto.reduce((s, t) => s + t.max_score, 0)),
       output: [plan.warning ? 'Graded without the bubblewrap sandbox.' : '', ...notes].filter(Boolean).join('\n'),
@@ -262,150 +434,40 @@ export async function gradeNotebook(a: Assignment, submission: Notebook, options
       assignment: a.config.id, status: 'graded' as const,
       source_hash: sourceHash(a), sandbox: plan.kind, graded_at: new Date().toISOString(),
     };
-    return { result, notebook, phases };
+    return { result, notebook, phases, manifest: reference ? manifest : undefined };
   } finally {
-    fs.rmSync(workRoot, { recursive: true, force: true });
+    fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;
-
-function rejected(a: Assignment, student: string, sha: string, message: string): GradeResult {
-  const maxScore = a.source.cells.reduce((s, c) => s + (nbgraderOf(c) && ['tests', 'manual', 'task'].includes(roleOf(c)) ? Number(nbgraderOf(c)!.points) : 0), 0);
+/** The result of a submission that could not be graded (not a notebook, a link, too large ...). */
+export function rejectedResult(a: Assignment, student: string, submissionPath: string, sha: string, message: string): GradeResult {
+  let max = 0;
+  let auto = 0;
+  for (const c of a.source.cells) {
+    const m = nbgraderOf(c);
+    const role = roleOf(c);
+    if (!m || !['tests', 'manual', 'task'].includes(role)) continue;
+    max += Number(m.points);
+    if (role === 'tests') auto += Number(m.points);
+  }
   return {
-    score: 0, max_score: maxScore, autograded_max_score: maxScore, output: `Not graded: ${message}`, tests: [], execution_time: 0,
-    student, assignment: a.config.id, status: 'rejected', submission_sha256: sha, source_hash: sourceHash(a), sandbox: 'none', graded_at: new Date().toISOString(),
+    score: 0, max_score: max, autograded_max_score: auto, output: `Not graded: ${message}`, tests: [], execution_time: 0,
+    student, assignment: a.config.id, status: 'rejected', submission_path: submissionPath, submission_sha256: sha,
+    source_hash: sourceHash(a), sandbox: 'none', graded_at: new Date().toISOString(),
   };
 }
 
-/** Grades one submission file: the one-call API (`grade(assignment, file)`). */
-export async function grade(assignment: string | Assignment, submissionPath: string, options: GradeOptions & { student?: string } = {}): Promise<GradeResult & { notebook?: Notebook }> {
-  const a = typeof assignment === 'string' ? loadAssignment(assignment) : assignment;
-  const student = options.student ?? studentId(submissionPath, a.config.id);
-  let sha = '';
+/** Grades the bytes of one submission (the gradebook reads each file once and passes them here). */
+export async function gradeBytes(a: Assignment, bytes: Buffer, who: { student: string; path: string }, options: GradeOptions & { maxSubmissionMB?: number } = {}): Promise<GradeResult & { notebook?: Notebook }> {
+  const sha = sha256(bytes);
+  let submission: Notebook;
   try {
-    const bytes = fs.readFileSync(submissionPath);
-    sha = sha256(bytes);
-    const notebook = parseSubmission(bytes, options.maxSubmissionMB);
-    const { result, notebook: graded } = await gradeNotebook(a, notebook, { ...options, hide: [...(options.hide ?? []), path.dirname(path.resolve(submissionPath))] });
-    return { ...result, student, submission_sha256: sha, notebook: graded };
+    submission = parseSubmission(bytes, options.maxSubmissionMB);
   } catch (err) {
-    if (err instanceof NotebookFormatError || (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') {
-      return rejected(a, student, sha, err instanceof NotebookFormatError ? err.message : `cannot read ${submissionPath}: ${(err as Error).message}`);
-    }
+    if (err instanceof NotebookFormatError) return rejectedResult(a, who.student, who.path, sha, err.message);
     throw err;
   }
+  const { result, notebook } = await gradeNotebook(a, submission, { ...options, submissionId: sha });
+  return { ...result, student: who.student, submission_path: who.path, submission_sha256: sha, notebook };
 }
-
-/** Student id from a path: nbgrader's submitted/<student>/<assignment>/<file>.ipynb, else the file name. */
-export function studentId(file: string, assignmentId: string): string {
-  const parts = path.resolve(file).split(path.sep);
-  const name = parts[parts.length - 1].replace(/\.[^.]*$/, '');
-  if (parts.length >= 3 && parts[parts.length - 2] === assignmentId) return parts[parts.length - 3];
-  return name.replace(/[^A-Za-z0-9_.@-]/g, '_') || 'unnamed';
-}
-
-/** Expands files and folders into submission files (folders: every .ipynb below them). */
-export function collectSubmissions(paths: string[], assignmentId: string): { student: string; path: string }[] {
-  const files: string[] = [];
-  const walk = (p: string) => {
-    const st = fs.statSync(p);
-    if (st.isDirectory()) {
-      for (const e of fs.readdirSync(p).sort()) if (e !== '.ipynb_checkpoints') {
-        const q = path.join(p, e);
-        if (fs.statSync(q).isDirectory() || e.endsWith('.ipynb')) walk(q);
-      }
-    } else files.push(p);
-  };
-  for (const p of paths) {
-    if (!fs.existsSync(p)) throw new Error(`${p}: no such file or folder`);
-    walk(p);
-  }
-  const seen = new Map<string, number>();
-  return files.map((f) => {
-    let s = studentId(f, assignmentId);
-    const n = (seen.get(s) ?? 0) + 1;
-    seen.set(s, n);
-    if (n > 1) s = `${s}-${n}`;
-    return { student: s, path: f };
-  });
-}
-
-export interface BatchOptions extends GradeOptions {
-  jobs?: number;
-  /** Gradebook folder (default out/grading/<assignment>). */
-  out?: string;
-  /** Grade again even when a result for the same submission exists. */
-  force?: boolean;
-}
-
-export function gradebookDir(a: Assignment, out?: string): string {
-  return path.resolve(out ?? path.join(projectRoot(), 'out', 'grading', a.config.id));
-}
-
-function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-  const fd = fs.openSync(tmp, 'w');
-  fs.writeSync(fd, text);
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
-}
-
-/** Grades many submissions with `jobs` kernels at a time; resumable (see the header). Entries of submissions the grader itself failed on are missing from the result (see the log). */
-export async function gradeBatch(assignment: string | Assignment, submissions: { student: string; path: string }[], options: BatchOptions = {}): Promise<GradeResult[]> {
-  const a = typeof assignment === 'string' ? loadAssignment(assignment) : assignment;
-  if (!a.manifest || a.manifest.sourceHash !== sourceHash(a)) throw new Error(`the manifest of '${a.config.id}' is missing or older than the source: run \`cvkit assign ${a.config.id}\``);
-  const out = gradebookDir(a, options.out);
-  const log = options.log ?? ((line: string) => console.log(line));
-  const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
-  const hide = [out, ...submissions.map((s) => path.dirname(path.resolve(s.path))), ...(options.hide ?? [])];
-  const results: GradeResult[] = new Array(submissions.length);
-  const failed: string[] = [];
-  const started = Date.now();
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < submissions.length) {
-      const i = next++;
-      const s = submissions[i];
-      const resultFile = path.join(out, 'results', `${s.student}.json`);
-      const sha = fs.existsSync(s.path) ? sha256(fs.readFileSync(s.path)) : '';
-      if (!options.force && fs.existsSync(resultFile)) {
-        try {
-          const old = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as GradeResult;
-          if (old.submission_sha256 === sha && old.source_hash === a.manifest!.sourceHash) {
-            results[i] = old;
-            log(`  [${++done}/${submissions.length}] ${s.student}: ${old.score}/${old.max_score} (already graded)`);
-            continue;
-          }
-        } catch { /* a damaged result is graded again */ }
-      }
-      let r: GradeResult & { notebook?: Notebook };
-      try {
-        r = await grade(a, s.path, { ...options, student: s.student, hide });
-      } catch (err) {
-        // A fault of the grader itself (not of the submission): say so, keep going, and write no
-        // result so that the next run grades this submission again.
-        failed.push(s.student);
-        log(`  [${++done}/${submissions.length}] ${s.student}: NOT GRADED, grader error: ${(err as Error).message.split('\n')[0]} (run again to retry)`);
-        continue;
-      }
-      const { notebook, ...result } = r;
-      if (notebook) writeAtomic(path.join(out, 'graded', `${s.student}.ipynb`), serializeNotebook(notebook));
-      writeAtomic(path.join(out, 'feedback', `${s.student}.html`), feedbackHtml(result, notebook ?? null, a));
-      writeAtomic(resultFile, JSON.stringify(result, null, 1) + '\n');
-      results[i] = result;
-      const problems = result.tests.filter((t) => t.status === 'failed').length;
-      log(`  [${++done}/${submissions.length}] ${s.student}: ${result.score}/${result.max_score}${result.status === 'rejected' ? ` (rejected: ${result.output.replace(/^Not graded: /, '')})` : problems ? ` (${problems} test(s) failed)` : ''} in ${result.execution_time.toFixed(1)} s`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, submissions.length) }, worker));
-  if (failed.length) log(`WARNING: ${failed.length} submission(s) were not graded because of grader errors: ${failed.join(', ')}`);
-  log(`graded ${submissions.length - failed.length} submission(s) in ${((Date.now() - started) / 1000).toFixed(1)} s with ${jobs} job(s); gradebook: ${out}`);
-  return results.filter((r) => r != null);
-}
-
-export type { Phase };
-export { writeAtomic, sha256 };

@@ -58,6 +58,11 @@ export function mergeSubmission(source: Notebook, release: Notebook, submission:
     if (anchor == null) leading.push(extra);
     else attached.set(anchor, [...(attached.get(anchor) ?? []), extra]);
   }
+  // A notebook with no grader metadata at all (cells copied into a new notebook lose it) is told that,
+  // once, instead of "deleted" for every cell.
+  const noMetadata = !submission.cells.some((c) => nbgraderOf(c));
+  if (noMetadata) notes.push('the notebook has no nbgrader metadata at all (it is lost when cells are copied into a new notebook), so no answer could be matched to its question and the empty stubs were graded; submit the notebook you were given, with your answers in its answer cells');
+  const deleted = (message: string) => { if (!noMetadata) notes.push(message); };
   const expectedOrder = [...sourceIds.keys()].filter((id) => studentById.has(id));
   if (order.join('\n') !== expectedOrder.join('\n')) notes.push('graded cells were moved; they are graded in the order of the assignment');
 
@@ -66,11 +71,11 @@ export function mergeSubmission(source: Notebook, release: Notebook, submission:
     const original = source.cells[index];
     const mine = studentById.get(id);
     if (isRestored(original)) {
-      if (!mine) notes.push(`the ${roleOf(original) === 'tests' ? 'test' : 'locked'} cell '${id}' was deleted; it was put back`);
+      if (!mine) deleted(`the ${roleOf(original) === 'tests' ? 'test' : 'locked'} cell '${id}' was deleted; it was put back`);
       else if (sourceText(mine) !== sourceText(original) || mine.cell_type !== original.cell_type) notes.push(`the ${roleOf(original) === 'tests' ? 'test' : 'locked'} cell '${id}' was changed; the original was used`);
       cells.push(clean(original));
     } else if (!mine) {
-      notes.push(`the answer cell '${id}' was deleted; the empty stub was graded`);
+      deleted(`the answer cell '${id}' was deleted; the empty stub was graded`);
       cells.push(clean(releaseById.get(id) ?? original));
     } else {
       let answer = clean(mine);

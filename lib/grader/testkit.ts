@@ -1,40 +1,73 @@
 /**
- * Test helpers for assignment notebooks. A locked test cell registers and runs the tests of one
- * question:
+ * Test helpers for assignment notebooks (the notebooks' `grading`). A locked test cell runs the
+ * public tests of one question:
  *
  *   await grading.tests("q1", {
- *     "counts a 3x3 conv": () => grading.assertEqual(convParams(3, 3, 3, 8), 224),
- *     "matches model.countParams()": { points: 2, run: () => ... },
+ *     "a 3x3 conv from 3 to 8 channels has 224 parameters": { value: () => convParams(3, 3, 3, 8), expect: 224 },
+ *     "matches the reference saliency": { points: 2, value: () => mySaliency(model, x, labels), expect: () => explain.saliency(model, x, { target: labels }), atol: 1e-4, rtol: 1e-3 },
  *   });
  *
- * In Jupyter it prints which tests passed and why the others failed; `grading.check("q1")` runs the
- * question's public tests again (after you change your answer). Under the grader each call is also
- * reported, through a channel installed before any student code runs, and scored with partial
- * credit by the points of each test. The helpers keep their own copies of the built-ins they use,
- * so a cell that replaces Math.abs or Array.prototype.every cannot make a wrong answer pass.
+ * A case computes a `value` from the student's code; `expect` (a value, or a function that computes
+ * it) is what it should be, compared by lib/grader/compare.ts (`mode` 'close' with `atol`/`rtol`, or
+ * 'equal'). A case with an `input` gets data from a kit generator and is scored by a `judge` on the
+ * truth of that data (lib/grader/inputs.ts, judges.ts) instead of an `expect`.
+ *
+ * In Jupyter the cell prints which tests pass and why the others fail; `grading.check("q1")` runs them
+ * again. Under the grader none of this decides anything: the grader runs the cell with its `expect`s
+ * removed and its `input`s replaced by data from a secret seed, this module only reports the values
+ * the cases computed, and the grader's own process compares them with the values of the reference
+ * solution (docs/grading.md, "Trust model"). Assertion-style cases (`() => grading.assert(...)`)
+ * still work for feedback in a notebook, but cannot be graded.
  */
 import * as tf from '@tensorflow/tfjs';
+import { compareValues, CompareOptions, Verdict } from './compare';
+import { decodeValue, encodeValue, Encoded, Value, materialize } from './values';
+import { InputSpec, PUBLIC_INPUT_SEED, generateInput, checkInputSpec } from './inputs';
+import { JudgeSpec, judge, checkJudgeSpec } from './judges';
 
-// Built-ins captured at load time.
-const { abs } = Math;
-const isFiniteNumber = Number.isFinite;
-const isNaNNumber = Number.isNaN;
-const isArray = Array.isArray;
-const stringify = JSON.stringify;
-const TensorClass = tf.Tensor;
-
-export type TestCase = (() => unknown) | { points?: number; run: () => unknown };
+/** A test that computes a value the grader can score. */
+export interface ValueCase extends CompareOptions {
+  points?: number;
+  /** The student's computation (receives the generated input when the case has one). */
+  value: (input?: any) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** What `value` should be; a function is called (in the notebook only: the grader removes it). */
+  expect?: unknown;
+  /** Data for `value` from a kit generator (lib/grader/inputs.ts). */
+  input?: InputSpec;
+  /** Scores the value against the input's truth (lib/grader/judges.ts). */
+  judge?: JudgeSpec;
+}
+/** An assertion: feedback in the notebook, not gradable. */
+export type AssertCase = (() => unknown) | { points?: number; run: () => unknown };
+export type TestCase = ValueCase | AssertCase;
 
 export interface TestResult { name: string; points: number; passed: boolean; message: string }
 export interface QuestionReport { question: string; hidden: boolean; results: TestResult[] }
 
-const registry = new Map<string, Record<string, TestCase>>();
-let reporter: ((report: QuestionReport) => void) | null = null;
+/** What the grader records about a case from the reference run (lib/grader/grade.ts). */
+export interface CaseMeta {
+  points: number;
+  style: 'value' | 'assert';
+  compare: CompareOptions;
+  input?: InputSpec;
+  judge?: JudgeSpec;
+  /** Reference run only: the case's own expect against its value. */
+  selfCheck?: Verdict;
+}
 
-/** Installed once by the grading kernel before any notebook code runs. */
-export function installReporter(fn: (report: QuestionReport) => void): void {
+const registry = new Map<string, Record<string, TestCase>>();
+let reporter: ((report: { question: string; results: { name: string; value?: Encoded; error?: string; meta: CaseMeta }[] }) => void) | null = null;
+const gradingInputs = new Map<string, Record<string, unknown>>();
+
+/** Installed by the grading kernel (lib/notebook/kernelWorker.ts): from then on `tests` reports values instead of printing. */
+export function installReporter(fn: typeof reporter): void {
   if (reporter) throw new Error('the reporter is already installed');
   reporter = fn;
+}
+
+/** Grading kernel: the inputs the grader chose for one question's cases (encoded, by case name). */
+export function setGradingInputs(question: string, inputs: Record<string, unknown>): void {
+  gradingInputs.set(question, inputs);
 }
 
 /** An assertion failure; its message is what the student sees. */
@@ -45,32 +78,100 @@ export class AssertionError extends Error {
   }
 }
 
-function firstLine(err: unknown): string {
+function errorText(err: unknown): string {
   if (err instanceof AssertionError) return err.message;
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return text.length > 500 ? text.slice(0, 500) + '…' : text;
 }
 
-async function runCases(question: string, cases: Record<string, TestCase>, hidden: boolean, print: boolean): Promise<QuestionReport> {
+const isValueCase = (c: TestCase): c is ValueCase => typeof c === 'object' && c !== null && typeof (c as ValueCase).value === 'function';
+const pointsOf = (c: TestCase) => (typeof c === 'function' ? 1 : c.points ?? 1);
+
+function metaOf(c: TestCase): CaseMeta {
+  if (!isValueCase(c)) return { points: pointsOf(c), style: 'assert', compare: {} };
+  const compare: CompareOptions = {};
+  if (c.mode !== undefined) compare.mode = c.mode;
+  if (c.atol !== undefined) compare.atol = c.atol;
+  if (c.rtol !== undefined) compare.rtol = c.rtol;
+  return { points: pointsOf(c), style: 'value', compare, input: c.input, judge: c.judge };
+}
+
+/** A live value as the grader will see it (encoded, then decoded). */
+const asGraded = (v: unknown): Value => decodeValue(encodeValue(v));
+
+/** Runs one value case in a notebook: its verdict against `expect` or its judge. */
+async function feedbackOf(c: ValueCase): Promise<Verdict> {
+  if (c.input !== undefined) {
+    if (c.judge === undefined) return { passed: false, message: 'a case with an input needs a judge' };
+    const { input, truth } = generateInput(checkInputSpec(c.input), PUBLIC_INPUT_SEED);
+    const live = materialize(input as unknown as Value, () => undefined) as { images: tf.Tensor };
+    try {
+      return judge(checkJudgeSpec(c.judge), asGraded(await c.value(live)), truth);
+    } finally {
+      live.images.dispose();
+    }
+  }
+  const actual = asGraded(await c.value());
+  if (!('expect' in c)) return { passed: false, message: 'this case has no expect (add one, or an input and a judge)' };
+  const expected = typeof c.expect === 'function' ? await (c.expect as () => unknown)() : c.expect;
+  return compareValues(actual, asGraded(expected), c);
+}
+
+async function runForFeedback(question: string, cases: Record<string, TestCase>, hidden: boolean): Promise<QuestionReport> {
   const results: TestResult[] = [];
   for (const name of Object.keys(cases)) {
     const c = cases[name];
-    const run = typeof c === 'function' ? c : c.run;
-    const points = typeof c === 'function' ? 1 : c.points ?? 1;
-    let passed = false;
-    let message = '';
+    let verdict: Verdict;
     try {
-      await run();
-      passed = true;
+      if (isValueCase(c)) verdict = await feedbackOf(c);
+      else {
+        await (typeof c === 'function' ? c() : c.run());
+        verdict = { passed: true, message: '' };
+      }
     } catch (err) {
-      message = firstLine(err);
+      verdict = { passed: false, message: errorText(err) };
     }
-    results.push({ name, points, passed, message: passed ? '' : message });
+    results.push({ name, points: pointsOf(c), passed: verdict.passed, message: verdict.passed ? '' : verdict.message });
   }
   const report: QuestionReport = { question, hidden, results };
-  if (print) printReport(report);
-  if (reporter) reporter(report);
+  printReport(report);
   return report;
+}
+
+/** Grading kernel: compute each case's value and report it (no verdict, no printing). */
+async function runForGrader(question: string, cases: Record<string, TestCase>): Promise<void> {
+  const inputs = gradingInputs.get(question) ?? {};
+  const results: { name: string; value?: Encoded; error?: string; meta: CaseMeta }[] = [];
+  for (const name of Object.keys(cases)) {
+    const c = cases[name];
+    const meta = metaOf(c);
+    if (!isValueCase(c)) { results.push({ name, error: 'an assertion-style case cannot be graded', meta }); continue; }
+    let live: unknown;
+    try {
+      if (c.input !== undefined) {
+        // The grader sends the input of every case it scores; the reference run of `assign`, which
+        // only records what the cases are, runs them on the public input.
+        const sent = inputs[name];
+        live = materialize(sent === undefined ? generateInput(checkInputSpec(c.input), PUBLIC_INPUT_SEED).input as unknown as Value : decodeValue(sent), () => undefined);
+      }
+      const value = encodeValue(await c.value(live));
+      if ('expect' in c && c.input === undefined) {
+        // Only in the reference run (the grader removes expects from the cells it grades).
+        try {
+          const expected = typeof c.expect === 'function' ? await (c.expect as () => unknown)() : c.expect;
+          meta.selfCheck = compareValues(decodeValue(value), asGraded(expected), c);
+        } catch (err) {
+          meta.selfCheck = { passed: false, message: `expect threw ${errorText(err)}` };
+        }
+      }
+      results.push({ name, value, meta });
+    } catch (err) {
+      results.push({ name, error: errorText(err), meta });
+    } finally {
+      if (live) tf.dispose(live as tf.TensorContainer);
+    }
+  }
+  reporter!({ question, results });
 }
 
 function printReport(report: QuestionReport): void {
@@ -82,11 +183,11 @@ function printReport(report: QuestionReport): void {
   console.log(lines.join('\n'));
 }
 
-/** Registers and runs the tests of one question (used by the locked test cells and hidden tests). */
-export async function tests(question: string, cases: Record<string, TestCase>, options: { hidden?: boolean } = {}): Promise<void> {
-  const hidden = !!options.hidden;
-  if (!hidden) registry.set(question, cases);
-  await runCases(question, cases, hidden, !hidden);
+/** Runs the public tests of one question (the locked test cells). */
+export async function tests(question: string, cases: Record<string, TestCase>): Promise<void> {
+  registry.set(question, cases);
+  if (reporter) await runForGrader(question, cases);
+  else await runForFeedback(question, cases, false);
 }
 
 /** Runs the public tests of one question again and prints what failed. */
@@ -96,76 +197,33 @@ export async function check(question: string): Promise<void> {
     console.log(`${question}: no tests registered yet — run the test cell of ${question} first (known: ${[...registry.keys()].join(', ') || 'none'})`);
     return;
   }
-  await runCases(question, cases, false, true);
+  await runForFeedback(question, cases, false);
 }
 
-// ---- assertions -------------------------------------------------------------------------------
+// ---- assertions (feedback in a notebook; a graded case returns a value instead) -------------------
 
 export function assert(condition: unknown, message = 'assertion failed'): void {
   if (!condition) throw new AssertionError(message);
 }
 
-function show(value: unknown): string {
-  const text = value instanceof TensorClass ? `Tensor${stringify(value.shape)}` : typeof value === 'number' ? String(value) : stringify(value);
-  return text === undefined ? String(value) : text.length > 200 ? text.slice(0, 200) + '…' : text;
-}
-
 /** Deep equality of numbers, strings, booleans, arrays and plain objects. */
 export function assertEqual(actual: unknown, expected: unknown, message?: string): void {
-  if (stringify(actual) !== stringify(expected) || typeof actual !== typeof expected) {
-    throw new AssertionError(`${message ? message + ': ' : ''}expected ${show(expected)}, got ${show(actual)}`);
-  }
-}
-
-function flatten(value: unknown, what: string): { values: number[]; shape: number[] } {
-  if (value instanceof TensorClass) {
-    if ((value as tf.Tensor).isDisposed) throw new AssertionError(`${what} is a disposed tensor`);
-    return { values: [...(value as tf.Tensor).dataSync()], shape: (value as tf.Tensor).shape };
-  }
-  if (typeof value === 'number') return { values: [value], shape: [] };
-  if (isArray(value) || ArrayBuffer.isView(value)) {
-    const out: number[] = [];
-    const walk = (v: unknown) => {
-      if (isArray(v) || ArrayBuffer.isView(v)) for (let i = 0; i < (v as ArrayLike<unknown>).length; i++) walk((v as ArrayLike<unknown>)[i]);
-      else if (typeof v === 'number') out.push(v);
-      else throw new AssertionError(`${what} contains ${show(v)}, not a number`);
-    };
-    walk(value);
-    return { values: out, shape: [out.length] };
-  }
-  throw new AssertionError(`${what} is ${value === undefined ? 'undefined' : show(value)}, not a number, array or tensor`);
+  const v = compareValues(asGraded(actual), asGraded(expected), { mode: 'equal' });
+  if (!v.passed) throw new AssertionError(`${message ? message + ': ' : ''}${v.message}`);
 }
 
 /** |actual - expected| <= atol + rtol * |expected| elementwise (numbers, arrays or tensors). */
-export function assertClose(actual: unknown, expected: unknown, options: { atol?: number; rtol?: number; message?: string } = {}): void {
-  const atol = options.atol ?? 1e-5;
-  const rtol = options.rtol ?? 1e-4;
-  const prefix = options.message ? options.message + ': ' : '';
-  const a = flatten(actual, 'the result');
-  const e = flatten(expected, 'the expected value');
-  if (a.values.length !== e.values.length) throw new AssertionError(`${prefix}expected ${e.values.length} values (shape ${stringify(e.shape)}), got ${a.values.length} (shape ${stringify(a.shape)})`);
-  let worst = -1;
-  let worstErr = 0;
-  for (let i = 0; i < a.values.length; i++) {
-    const x = a.values[i];
-    const y = e.values[i];
-    if (isNaNNumber(x) && !isNaNNumber(y)) throw new AssertionError(`${prefix}element ${i} is NaN, expected ${y}`);
-    if (!isFiniteNumber(x) && isFiniteNumber(y)) throw new AssertionError(`${prefix}element ${i} is ${x}, expected ${y}`);
-    const err = abs(x - y) - (atol + rtol * abs(y));
-    if (err > 0 && (worst < 0 || err > worstErr)) { worst = i; worstErr = err; }
-  }
-  if (worst >= 0) {
-    let bad = 0;
-    for (let i = 0; i < a.values.length; i++) if (abs(a.values[i] - e.values[i]) > atol + rtol * abs(e.values[i])) bad++;
-    throw new AssertionError(`${prefix}${bad} of ${a.values.length} values differ; worst at element ${worst}: got ${a.values[worst]}, expected ${e.values[worst]} (tolerance ${atol} + ${rtol}·|expected|)`);
-  }
+export function assertClose(actual: unknown, expected: unknown, options: CompareOptions & { message?: string } = {}): void {
+  const v = compareValues(asGraded(actual), asGraded(expected), options);
+  if (!v.passed) throw new AssertionError(`${options.message ? options.message + ': ' : ''}${v.message}`);
 }
 
 /** The value is a tensor of this shape. */
 export function assertShape(value: unknown, shape: number[], message?: string): void {
-  if (!(value instanceof TensorClass)) throw new AssertionError(`${message ? message + ': ' : ''}expected a tensor of shape ${stringify(shape)}, got ${show(value)}`);
-  const s = (value as tf.Tensor).shape;
-  if (s.length !== shape.length || s.some((d, i) => d !== shape[i])) throw new AssertionError(`${message ? message + ': ' : ''}expected shape ${stringify(shape)}, got ${stringify(s)}`);
+  const s: number[] | null = value instanceof tf.Tensor ? value.shape : null;
+  if (!s || s.length !== shape.length || s.some((d, i) => d !== shape[i])) {
+    throw new AssertionError(`${message ? message + ': ' : ''}expected a tensor of shape [${shape.join(', ')}], got ${s ? `shape [${s.join(', ')}]` : typeof value}`);
+  }
 }
 
 /** `fn` throws. */

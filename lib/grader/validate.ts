@@ -1,13 +1,16 @@
 /**
- * Authoring commands: `assign` (lint, write the student notebook, record the manifest of tests by
- * running the source with its hidden tests) and `validate` (the source earns full marks; the
- * released notebook type-checks everywhere and earns zero on every graded test; release and manifest
- * are up to date). CI runs validate for every assignment.
+ * Authoring commands: `assign` (lint, write the student notebook, and record the manifest by running
+ * the source as the reference: every test's weight, how it is judged and the solution's value) and
+ * `validate` (the source, graded like a submission against that manifest, earns full marks — so the
+ * reference values are reproducible here; the released notebook type-checks everywhere and earns zero
+ * on every graded test; release and manifest are up to date). CI runs validate for every assignment.
+ * Both run only the author's notebooks, so they may run without bubblewrap.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadAssignment, lintAssignment, releaseText, sourceHash, Manifest } from './assignment';
-import { gradeNotebook, manifestFromPhases, writeAtomic } from './grade';
+import { gradeNotebook } from './grade';
+import { writeAtomic } from './gradebook';
 import { parseNotebook } from '../notebook/nbformat';
 
 export async function assign(name: string, log: (line: string) => void = console.log): Promise<{ releasePath: string; manifestPath: string; manifest: Manifest }> {
@@ -17,13 +20,12 @@ export async function assign(name: string, log: (line: string) => void = console
   fs.mkdirSync(path.dirname(a.releasePath), { recursive: true });
   writeAtomic(a.releasePath, releaseText(a));
   log(`wrote ${path.relative(process.cwd(), a.releasePath)}`);
-  log('running the source notebook with its hidden tests to record the manifest...');
-  const { phases } = await gradeNotebook(a, a.source, { manifest: null });
-  const manifest = manifestFromPhases(a, phases);
+  log('running the source notebook as the reference (public and hidden tests) to record the manifest...');
+  const { manifest, result } = await gradeNotebook(a, a.source, { reference: true, allowUnsandboxed: true });
   writeAtomic(a.manifestPath, JSON.stringify(manifest, null, 1) + '\n');
-  const n = Object.values(manifest.questions).reduce((s, q) => s + q.public.length + q.hidden.length, 0);
-  log(`wrote ${path.relative(process.cwd(), a.manifestPath)}: ${Object.keys(manifest.questions).length} autograded questions, ${n} tests`);
-  return { releasePath: a.releasePath, manifestPath: a.manifestPath, manifest };
+  const n = Object.values(manifest!.questions).reduce((s, q) => s + q.tests.length, 0);
+  log(`wrote ${path.relative(process.cwd(), a.manifestPath)}: ${Object.keys(manifest!.questions).length} autograded questions, ${n} tests (${result.execution_time} s)`);
+  return { releasePath: a.releasePath, manifestPath: a.manifestPath, manifest: manifest! };
 }
 
 export interface ValidationReport {
@@ -47,7 +49,7 @@ export async function validate(name: string, log: (line: string) => void = conso
   let autogradedMax = 0;
   if (problems.length === 0) {
     log(`${a.config.id}: grading the source notebook (must earn full marks)...`);
-    const src = await gradeNotebook(a, a.source);
+    const src = await gradeNotebook(a, a.source, { allowUnsandboxed: true });
     sourceScore = src.result.score;
     autogradedMax = src.result.autograded_max_score;
     for (const t of src.result.tests) if (t.status === 'failed') problems.push(`source: ${t.name} fails: ${t.output}`);
@@ -56,17 +58,14 @@ export async function validate(name: string, log: (line: string) => void = conso
 
     log(`${a.config.id}: grading the released notebook (must compile and earn zero)...`);
     const release = parseNotebook(fs.readFileSync(a.releasePath, 'utf8'));
-    const rel = await gradeNotebook(a, release);
+    const rel = await gradeNotebook(a, release, { allowUnsandboxed: true });
     releaseScore = rel.result.score;
     for (const t of rel.result.tests) if (t.status === 'passed') problems.push(`release: ${t.name} passes on the blank notebook`);
     rel.notebook.cells.forEach((cell, i) => {
       if (cell.cell_type !== 'code') return;
       for (const o of cell.outputs) if (o.output_type === 'error' && o.ename === 'CompileError') problems.push(`release: cell ${i} does not type-check: ${o.evalue.split('\n')[0]}`);
     });
-    for (const p of rel.phases) {
-      if (!p.ok && /^\d+:\d+ - /.test(p.error ?? '')) problems.push(`release: the ${p.hidden ? 'hidden tests' : 'test cell'} of ${p.question} do not compile against the blank notebook: ${p.error?.split('\n')[0]}`);
-      else if (p.reports.length === 0) problems.push(`release: the ${p.hidden ? 'hidden tests' : 'test cell'} of ${p.question} reported nothing on the blank notebook (${p.error?.split('\n')[0] ?? 'no error'})`);
-    }
+    for (const p of rel.phases) if (!p.hidden && p.cases.size === 0) problems.push(`release: the test cell of ${p.question} reported nothing on the blank notebook (${p.error?.split('\n')[0] ?? 'no error'})`);
     log(`  release: ${releaseScore}/${autogradedMax} in ${rel.result.execution_time} s`);
   }
   const ok = problems.length === 0;

@@ -1,17 +1,20 @@
 /**
- * One tslab kernel process (lib/notebook/kernelWorker.ts) driven over IPC: start it, run cells
- * one at a time with a time limit, collect their outputs the way Jupyter's front end does.
+ * One tslab kernel process (lib/notebook/kernelWorker.ts) driven over a framed channel
+ * (lib/notebook/channel.ts): start it, run cells one at a time with a time limit, collect their
+ * outputs the way Jupyter's front end does.
  *
  * Used by the headless runner (every lesson) and by the grader, which adds: a sandbox wrapper
- * (bwrap) and Node permission flags, a memory cap on the whole process tree, output limits, and a
- * secure channel — the kernel gets a random key before any student code runs; every message it
- * sends carries the nonce (student code can call process.send but cannot forge it) and hidden
- * test code arrives encrypted, so a student cell listening on the IPC channel learns nothing.
+ * (bwrap) and Node permission flags, a memory cap on the whole process tree, output limits, and
+ * grading mode: the kit's test helpers report the VALUES a test cell's cases computed (never a
+ * verdict), inputs chosen by the grader can be sent in, and the grader can call the notebook's
+ * functions through `rpc` (lib/grader/remote.ts). Everything the kernel sends is untrusted: it is
+ * checked for shape and size here and judged only in the grader's process.
  */
 import { spawn, ChildProcess } from 'child_process';
-import * as crypto from 'crypto';
 import * as fs from 'fs';
+import { Socket } from 'net';
 import { DisplayDataOutput, Output, StreamOutput, toLines } from './nbformat';
+import { FrameReader, encodeFrame } from './channel';
 import { projectPath } from '../runtime/paths';
 
 export interface KernelOptions {
@@ -26,22 +29,25 @@ export interface KernelOptions {
   memoryLimitMB?: number;
   /** Text output kept per cell, in bytes (default 1 MB). */
   maxOutputBytes?: number;
-  /** Rich output (images, HTML) kept per cell, in bytes (default 64 MB: plotly.js alone is 3.5 MB). */
+  /** Rich output (images, HTML) kept per cell, in bytes (default 64 MB). */
   maxDisplayBytes?: number;
-  /** false: the kernel gets only `env` and PATH, not this process's environment (default true). */
+  /** Largest message the kernel may send, in bytes (default: maxDisplayBytes + 1 MB, at least 8 MB). */
+  maxFrameBytes?: number;
+  /** false: the kernel gets only `env` and a fixed PATH, not this process's environment (default true). */
   inheritEnv?: boolean;
-  /** Grading mode: nonce-signed messages, encrypted hidden code, frozen test helpers. */
-  secure?: boolean;
+  /** Grading mode: test helpers report values, inputs and rpc are enabled. */
+  grading?: boolean;
   /** Seconds to wait for the kernel to start (default 120). */
   startTimeoutSeconds?: number;
+  /** Run the kernel process as this user and group (the grader, unsandboxed, as root). */
+  uid?: number;
+  gid?: number;
 }
 
-/** What the kit's test helpers (lib/grader/testkit.ts) report for one call of `tests()`. */
-export interface TestReport {
-  question: string;
-  hidden: boolean;
-  results: { name: string; points: number; passed: boolean; message: string }[];
-}
+/** What one case of a test cell computed, as the kernel reported it (untrusted, still encoded). */
+export interface CaseReport { name: string; value?: unknown; error?: string; meta?: unknown }
+/** One call of `grading.tests` in grading mode. */
+export interface ValuesReport { question: string; results: CaseReport[] }
 
 export interface ExecResult {
   ok: boolean;
@@ -53,18 +59,15 @@ export interface ExecResult {
   outOfMemory: boolean;
   outputs: Output[];
   seconds: number;
-  reports: TestReport[];
+  /** Grading mode: the values the cell's `grading.tests` calls reported. */
+  values: ValuesReport[];
 }
 
-type WorkerMessage =
-  | { type: 'ready'; nonce?: string }
-  | { type: 'fatal'; error: string; nonce?: string }
-  | { type: 'stream'; index: number; name: 'stdout' | 'stderr'; text: string; nonce?: string }
-  | { type: 'display'; index: number; data: Record<string, unknown>; metadata: Record<string, unknown>; displayId?: string; update: boolean; nonce?: string }
-  | { type: 'report'; report: TestReport; nonce?: string }
-  | { type: 'done'; index: number; ok: boolean; error?: string; nonce?: string };
+export interface RpcReply { ok: boolean; value?: unknown; error?: string }
 
 export const WORKER_PATH = () => projectPath('dist', 'lib', 'notebook', 'kernelWorker.js');
+/** The PATH a kernel gets when it does not inherit this process's environment. */
+export const KERNEL_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 /** Collects one cell's outputs the way Jupyter's front end does, within size limits. */
 export class CellOutputs {
@@ -150,16 +153,32 @@ export function treeRss(rootPid: number): number {
   return total;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** A kernel's `values` message, checked for shape (the values themselves stay encoded). */
+function valuesReport(m: Record<string, unknown>): ValuesReport | null {
+  const r = m.report;
+  if (!isRecord(r) || typeof r.question !== 'string' || !Array.isArray(r.results)) return null;
+  const results: CaseReport[] = [];
+  for (const x of r.results) {
+    if (!isRecord(x) || typeof x.name !== 'string') continue;
+    results.push({ name: x.name, value: x.value, error: typeof x.error === 'string' ? x.error.slice(0, 2000) : undefined, meta: x.meta });
+  }
+  return { question: r.question, results };
+}
+
 export class Kernel {
   private child!: ChildProcess;
-  private key = crypto.randomBytes(32);
-  private nonce = crypto.randomBytes(16).toString('hex');
+  private channel!: Socket;
   private collector: CellOutputs | null = null;
-  private reports: TestReport[] = [];
+  private values: ValuesReport[] = [];
   private pending: ((m: { ok: boolean; error?: string; exited?: string }) => void) | null = null;
+  private rpcPending: ((reply: RpcReply) => void) | null = null;
+  private rpcId = 0;
   private exitReason: string | null = null;
   private memoryTimer: NodeJS.Timeout | null = null;
   private oom = false;
+  private protocolError: string | null = null;
   /** Output the process wrote around tslab (native writes, crashes), last 64 KB. */
   rawOutput = '';
 
@@ -181,9 +200,10 @@ export class Kernel {
     const o = this.options;
     const nodeCommand = [process.execPath, ...(o.nodeArgs ?? []), worker];
     const argv = [...(o.wrapper ?? []), ...nodeCommand];
-    const env: Record<string, string> = o.inheritEnv === false ? { PATH: process.env.PATH ?? '/usr/bin:/bin', ...o.env } : { ...(process.env as Record<string, string>), ...o.env };
-    if (o.secure) env.CVKIT_KERNEL_SECURE = '1';
-    this.child = spawn(argv[0], argv.slice(1), { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const env: Record<string, string> = o.inheritEnv === false ? { PATH: KERNEL_PATH, ...o.env } : { ...(process.env as Record<string, string>), ...o.env };
+    if (o.grading) env.CVKIT_GRADING = '1';
+    this.child = spawn(argv[0], argv.slice(1), { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], uid: o.uid, gid: o.gid });
+    this.channel = this.child.stdio[3] as Socket;
     const keep = (chunk: Buffer) => { this.rawOutput = (this.rawOutput + chunk.toString('utf8')).slice(-65536); };
     this.child.stdout!.on('data', keep);
     this.child.stderr!.on('data', keep);
@@ -196,40 +216,62 @@ export class Kernel {
         }
       }, 150);
     }
+    const maxFrame = o.maxFrameBytes ?? Math.max(8 * 1048576, (o.maxDisplayBytes ?? 64 * 1048576) + 1048576);
     return new Promise<void>((resolve, reject) => {
       const startTimer = setTimeout(() => { this.kill(); reject(new Error('the kernel did not start in time')); }, (o.startTimeoutSeconds ?? 120) * 1000);
-      this.child.on('message', (m: WorkerMessage) => {
-        if (o.secure && m.nonce !== this.nonce) return; // forged by code in the kernel
+      const reader = new FrameReader(maxFrame, (message) => {
+        const m = message as Record<string, unknown>;
         switch (m.type) {
           case 'ready': clearTimeout(startTimer); resolve(); break;
-          case 'fatal': clearTimeout(startTimer); reject(new Error(`kernel failed to start: ${m.error}`)); break;
-          case 'stream': this.collector?.stream(m.name, m.text); break;
-          case 'display': this.collector?.display(m.data, m.metadata, m.displayId, m.update); break;
-          case 'report': this.reports.push(m.report); break;
-          case 'done': this.pending?.({ ok: m.ok, error: m.error }); break;
+          case 'fatal': clearTimeout(startTimer); reject(new Error(`kernel failed to start: ${String(m.error).slice(0, 2000)}`)); break;
+          case 'stream': if (typeof m.text === 'string') this.collector?.stream(m.name === 'stderr' ? 'stderr' : 'stdout', m.text); break;
+          case 'display':
+            if (isRecord(m.data)) this.collector?.display(m.data, isRecord(m.metadata) ? m.metadata : {}, typeof m.displayId === 'string' ? m.displayId : undefined, m.update === true);
+            break;
+          case 'values': {
+            const report = o.grading ? valuesReport(m) : null;
+            if (report && this.values.length < 64) this.values.push(report);
+            break;
+          }
+          case 'rpc':
+            if (m.id === this.rpcId) this.rpcPending?.({ ok: m.ok === true, value: m.value, error: typeof m.error === 'string' ? m.error.slice(0, 2000) : undefined });
+            break;
+          case 'done': this.pending?.({ ok: m.ok === true, error: typeof m.error === 'string' ? m.error : undefined }); break;
         }
+      }, (reason) => {
+        // A kernel that breaks the protocol (student code writing to the channel, or a message over
+        // the limit) is stopped; the cell it was running fails with the reason.
+        this.protocolError = `the kernel sent ${reason}`;
+        this.kill();
       });
+      this.channel.on('data', (chunk: Buffer) => reader.push(chunk));
+      this.channel.on('error', () => { /* the kernel went away; 'exit' says why */ });
       this.child.on('error', (err) => { clearTimeout(startTimer); this.exitReason = err.message; reject(err); });
       this.child.on('exit', (code, signal) => {
         clearTimeout(startTimer);
         if (this.memoryTimer) clearInterval(this.memoryTimer);
         this.exitReason = this.oom ? `kernel killed: over the ${o.memoryLimitMB} MB memory limit`
-          : /heap out of memory|Allocation failed/i.test(this.rawOutput) ? 'kernel ran out of memory (JavaScript heap)'
-            : `kernel process exited (${signal ?? `code ${code}`})`;
+          : this.protocolError ? `kernel stopped: ${this.protocolError}`
+            : /heap out of memory|Allocation failed/i.test(this.rawOutput) ? 'kernel ran out of memory (JavaScript heap)'
+              : `kernel process exited (${signal ?? `code ${code}`})`;
         const lines = this.rawOutput.trim().split('\n');
         const cause = lines.find((l) => /Error|denied|not found/i.test(l)) ?? lines.slice(-3).join(' | ');
-        reject(new Error(`${this.exitReason}${cause ? `: ${cause.trim()}` : ''}`));
+        reject(new Error(`${this.exitReason}${cause ? `: ${cause.trim().slice(0, 500)}` : ''}`));
         this.pending?.({ ok: false, exited: this.exitReason });
+        this.rpcPending?.({ ok: false, error: `KernelDied: ${this.exitReason}` });
       });
-      if (o.secure) this.child.send({ type: 'init', key: this.key.toString('base64'), nonce: this.nonce });
     });
   }
 
-  /** Runs one cell. `hidden` code is sent encrypted and its outputs are not kept by the caller. */
-  async execute(index: number, source: string, timeoutSeconds: number, options: { hidden?: boolean } = {}): Promise<ExecResult> {
+  private send(message: object): void {
+    if (this.alive) this.channel.write(encodeFrame(message));
+  }
+
+  /** Runs one cell. */
+  async execute(index: number, source: string, timeoutSeconds: number): Promise<ExecResult> {
     const o = this.options;
     this.collector = new CellOutputs(o.maxOutputBytes ?? 1024 * 1024, o.maxDisplayBytes);
-    this.reports = [];
+    this.values = [];
     const start = Date.now();
     let timedOut = false;
     const result = await new Promise<{ ok: boolean; error?: string; exited?: string }>((resolve) => {
@@ -237,15 +279,7 @@ export class Kernel {
       const timer = setTimeout(() => { timedOut = true; this.kill(); }, timeoutSeconds * 1000);
       this.pending = (m) => { clearTimeout(timer); this.pending = null; resolve(m); };
       if (source.trim() === '') { this.pending({ ok: true }); return; }
-      if (options.hidden) {
-        if (!o.secure) throw new Error('hidden code needs a secure kernel');
-        const iv = crypto.randomBytes(12);
-        const cipher = crypto.createCipheriv('aes-256-gcm', this.key, iv);
-        const data = Buffer.concat([cipher.update(source, 'utf8'), cipher.final()]);
-        this.child.send({ type: 'hidden', index, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') });
-      } else {
-        this.child.send({ type: 'execute', index, source });
-      }
+      this.send({ type: 'execute', index, source });
     });
     const collector = this.collector;
     let error = result.error;
@@ -257,8 +291,25 @@ export class Kernel {
     }
     return {
       ok: result.ok, error, timedOut, exited: result.exited, outOfMemory: this.oom || /out of memory/.test(result.exited ?? ''),
-      outputs: collector.finish(), seconds: (Date.now() - start) / 1000, reports: this.reports,
+      outputs: collector.finish(), seconds: (Date.now() - start) / 1000, values: this.values,
     };
+  }
+
+  /** Grading mode: the inputs the grader chose for a question's cases, by case name (encoded values). */
+  sendInputs(question: string, inputs: Record<string, unknown>): void {
+    this.send({ type: 'inputs', question, inputs });
+  }
+
+  /** Grading mode: one request to the kernel's evaluator (lib/grader/evaluate.ts); a kernel that does not answer in time is killed. */
+  rpc(request: object, timeoutSeconds: number): Promise<RpcReply> {
+    return new Promise<RpcReply>((resolve) => {
+      if (!this.alive) { resolve({ ok: false, error: `KernelDied: ${this.exitReason}` }); return; }
+      const id = ++this.rpcId;
+      const timer = setTimeout(() => { this.kill(); finish({ ok: false, error: `TimeoutError: no answer within ${timeoutSeconds.toFixed(0)} s` }); }, timeoutSeconds * 1000);
+      const finish = (reply: RpcReply) => { clearTimeout(timer); this.rpcPending = null; resolve(reply); };
+      this.rpcPending = finish;
+      this.send({ type: 'rpc', id, request });
+    });
   }
 
   kill(): void {

@@ -1,63 +1,35 @@
 /**
- * The process that runs one notebook's cells for the headless runner (lib/notebook/runner.ts).
+ * The process that runs one notebook's cells for the headless runner (lib/notebook/runner.ts) and
+ * the grader (lib/grader/grade.ts).
  *
- * It does what tslab's Jupyter kernel does per execute request, with IPC instead of ZMQ: cells are
- * compiled and run by tslab's own converter and executor (TypeScript 5.0, CommonJS, the same
- * options as in Jupyter); process.stdout/stderr writes become stream outputs; `tslab.display`
- * reaches `lastWriteDisplayData`, which this process sets, so pictures and HTML arrive as
- * display_data exactly as in the notebook UI. Started with the notebook's folder as cwd.
+ * It does what tslab's Jupyter kernel does per execute request, over a framed channel on fd 3
+ * (lib/notebook/channel.ts) instead of ZMQ: cells are compiled and run by tslab's own converter and
+ * executor (TypeScript 5.0, CommonJS, the same options as in Jupyter); process.stdout/stderr writes
+ * become stream outputs; `tslab.display` reaches `lastWriteDisplayData`, which this process sets, so
+ * pictures and HTML arrive as display_data exactly as in the notebook UI. `cv-course-kit` resolves
+ * to the kit from any folder (lib/notebook/kitModule.ts). Started with the notebook's folder as cwd.
+ *
+ * In grading mode (CVKIT_GRADING=1) the kit's test helpers report the values their cases compute,
+ * the grader may send inputs for them, and it may call the notebook's functions (`rpc`, evaluated by
+ * lib/grader/evaluate.ts). Nothing here decides a score: student code shares this process and can
+ * change anything in it, so the grader treats every message from it as a claim about values only.
  */
 import * as util from 'util';
-import * as crypto from 'crypto';
+import { Socket } from 'net';
+import { FrameReader, encodeFrame } from './channel';
+import { installKitModule } from './kitModule';
 
 type Message =
-  | { type: 'init'; key: string; nonce: string }
   | { type: 'execute'; index: number; source: string }
-  | { type: 'hidden'; index: number; iv: string; tag: string; data: string };
+  | { type: 'inputs'; question: string; inputs: Record<string, unknown> }
+  | { type: 'rpc'; id: number; request: unknown };
 
-// Captured before any notebook code runs: later changes to process.send or crypto do not reach these.
-const rawSend = process.send ? process.send.bind(process) : null;
-const createDecipheriv = crypto.createDecipheriv;
-const secure = process.env.CVKIT_KERNEL_SECURE === '1';
-let nonce: string | undefined;
-let key: Buffer | undefined;
+const grading = process.env.CVKIT_GRADING === '1';
+const channel = new Socket({ fd: 3, readable: true, writable: true });
+const write = channel.write.bind(channel);
 
 function send(message: object): void {
-  if (rawSend) rawSend({ ...message, nonce });
-}
-
-/** In grading mode: the channel key, then the test helpers frozen with the reporter installed. */
-function waitForInit(): Promise<void> {
-  if (!secure) return Promise.resolve();
-  return new Promise((resolve) => {
-    const onInit = (m: Message) => {
-      if (m.type !== 'init') return;
-      process.off('message', onInit);
-      nonce = m.nonce;
-      key = Buffer.from(m.key, 'base64');
-      resolve();
-    };
-    process.on('message', onInit);
-  });
-}
-
-/** Freezes what tests rely on, so that a cell cannot monkeypatch the helpers or the maths under them. */
-function hardenForGrading(): void {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const testkit = require('../grader/testkit');
-  testkit.installReporter((report: object) => send({ type: 'report', report }));
-  Object.freeze(testkit);
-  // seedEverything keeps working with Math frozen: Math.random draws from a replaceable source.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  require('../runtime/random').routeMathRandom();
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const tf = require('@tensorflow/tfjs');
-  for (const target of [Math, JSON, Reflect, Number, Array.prototype, tf, tf.Tensor.prototype, tf.Variable.prototype]) Object.freeze(target);
-  // The notebook reaches the same modules through dist/lib; freeze its namespaces too.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const lib = require('../index');
-  for (const name of Object.keys(lib)) if (lib[name] && typeof lib[name] === 'object') Object.freeze(lib[name]);
-  Object.freeze(lib);
+  write(encodeFrame(message));
 }
 
 let current = -1;
@@ -73,7 +45,7 @@ function capture(name: 'stdout' | 'stderr') {
 }
 
 async function main(): Promise<void> {
-  await waitForInit();
+  installKitModule();
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { createConverter } = require('tslab/dist/converter');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -99,41 +71,58 @@ async function main(): Promise<void> {
     send({ type: 'display', index: current, data: data.data, metadata: data.metadata ?? {}, displayId: data.transient?.display_id, update });
   };
   process.on('SIGINT', () => executor.interrupt());
-  // The runner or grader went away (even by kill -9): do not linger.
-  process.on('disconnect', () => process.exit(1));
   process.on('uncaughtException', (err) => console.error('UncaughtException:', err));
   process.on('unhandledRejection', (reason) => console.error('UnhandledPromiseRejection:', reason));
 
-  if (secure) hardenForGrading();
+  let evaluate: ((request: unknown) => Promise<{ ok: boolean; value?: unknown; error?: string }>) | null = null;
+  let testkit: { setGradingInputs(question: string, inputs: Record<string, unknown>): void } | null = null;
+  if (grading) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    testkit = require('../grader/testkit');
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    (require('../grader/testkit') as { installReporter(fn: (report: object) => void): void }).installReporter((report) => send({ type: 'values', report }));
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { createEvaluator } = require('../grader/evaluate');
+    evaluate = createEvaluator(executor.locals);
+  }
 
   let queue = Promise.resolve();
-  process.on('message', (message: Message) => {
-    if (message.type !== 'execute' && message.type !== 'hidden') return;
+  const onMessage = (raw: unknown) => {
+    const message = raw as Message;
+    if (message.type === 'inputs') { testkit?.setGradingInputs(message.question, message.inputs); return; }
+    if (message.type !== 'execute' && message.type !== 'rpc') return;
     queue = queue.then(async () => {
+      if (message.type === 'rpc') {
+        let reply: { ok: boolean; value?: unknown; error?: string };
+        try {
+          reply = evaluate ? await evaluate(message.request) : { ok: false, error: 'rpc is only available in grading mode' };
+        } catch (err) {
+          reply = { ok: false, error: util.format(err) };
+        }
+        send({ type: 'rpc', id: message.id, ...reply });
+        return;
+      }
       current = message.index;
       lastError = '';
       let ok = false;
       try {
-        let source: string;
-        if (message.type === 'hidden') {
-          if (!key) throw new Error('hidden code without a key');
-          const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(message.iv, 'base64'));
-          decipher.setAuthTag(Buffer.from(message.tag, 'base64'));
-          source = Buffer.concat([decipher.update(Buffer.from(message.data, 'base64')), decipher.final()]).toString('utf8');
-        } else {
-          source = message.source;
-        }
-        ok = await executor.execute(source);
+        ok = await executor.execute(message.source);
       } catch (err) {
         lastError = util.format(err);
       }
       send({ type: 'done', index: message.index, ok, error: ok ? undefined : lastError || 'the cell failed' });
     });
-  });
+  };
+  // The channel carries only the driver's frames; whoever writes anything else ends this process.
+  const reader = new FrameReader(1024 * 1048576, onMessage, () => process.exit(1));
+  channel.on('data', (chunk: Buffer) => reader.push(chunk));
+  // The runner or grader went away (even by kill -9): do not linger.
+  channel.on('end', () => process.exit(1));
+  channel.on('error', () => process.exit(1));
   send({ type: 'ready' });
 }
 
 main().catch((err) => {
   send({ type: 'fatal', error: util.format(err) });
-  process.exit(1);
+  setTimeout(() => process.exit(1), 100);
 });

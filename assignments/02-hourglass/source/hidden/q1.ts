@@ -1,7 +1,8 @@
-import { grading as G, landmarks as L } from "../../../dist/lib";
-await G.tests("q1", {
-  "non-square maps, stride 1, sigma 2, landmarks on the border": { points: 2, run: () => {
-    const pts: [number, number][] = [[0, 0], [11, 6.5]];
-    G.assertClose(gaussianHeatmaps(pts, 7, 12, 1, 2), L.encodeHeatmaps(pts, { size: [7, 12], stride: 1, sigma: 2 }), { atol: 1e-6 });
-  } },
-}, { hidden: true });
+// Hidden tests of q1: run in the grader's process; they reach the notebook only through `k`
+// (lib/grader/remote.ts). Each value is compared with the reference solution's.
+import { grader } from "cv-course-kit";
+
+export default grader.hiddenTests({
+  "non-square maps, stride 1, sigma 2, landmarks on the border": { points: 2, atol: 1e-6, value: (k) =>
+    k.call("gaussianHeatmaps", [[0, 0], [11, 6.5]], 7, 12, 1, 2) },
+});
