@@ -37,7 +37,8 @@ export function writeKernelSpec(): string {
   const dir = path.join(data, 'kernels', 'tslab');
   fs.mkdirSync(dir, { recursive: true });
   const spec = {
-    argv: [process.execPath, projectPath('node_modules', 'tslab', 'bin', 'tslab'), 'kernel', '--config-path', '{connection_file}'],
+    // The preload teaches the kernel the kit's module name (`import ... from "cv-course-kit"` from any folder).
+    argv: [process.execPath, '--require', projectPath('dist', 'lib', 'notebook', 'kitPreload.js'), projectPath('node_modules', 'tslab', 'bin', 'tslab'), 'kernel', '--config-path', '{connection_file}'],
     display_name: 'TypeScript',
     language: 'typescript',
   };
