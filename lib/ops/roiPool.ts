@@ -57,7 +57,7 @@ export function roiPool(features: tf.Tensor4D, boxes: ArrayLike<number> | number
   const [n, h, w, c] = features.shape;
   const [outH, outW] = sizeOf(options.outputSize);
   const { image, bins, count } = roiPoolBins([n, h, w, c], boxes, boxIndex, options);
-  const op = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const forward = (x: tf.Tensor, save: tf.GradSaveFunc) => {
     const data = x.dataSync();
     const cells = count * outH * outW;
     const out = new Float32Array(cells * c);
@@ -87,6 +87,7 @@ export function roiPool(features: tf.Tensor4D, boxes: ArrayLike<number> | number
         return tf.unsortedSegmentSum(dy.reshape([-1]), target as tf.Tensor1D, n * h * w * c + 1).slice(0, n * h * w * c).reshape([n, h, w, c]);
       },
     };
-  });
-  return op(features) as tf.Tensor4D;
+  };
+  const op = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor4D;
+  return op(features);
 }
