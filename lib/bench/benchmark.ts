@@ -5,9 +5,8 @@
  * Grad-CAM), a pix2pix step (U-Net 64x64 + PatchGAN, batch 4), a Gram style loss forward + backward
  * (128x128, 3 conv layers), the landmarks lesson's hourglass, and the autograder's throughput.
  *
- * Medians of several timed steps after warm-up. PyTorch runs with malloc settings that keep page
- * faults on freshly mapped buffers out of its timings (docs/reference.md) and takes the best of 1 and
- * 2 threads. `profile: true` adds each workload's top
+ * Medians of several timed steps after warm-up. PyTorch runs with the malloc settings from
+ * ARCHITECTURE.md and takes the best of 1 and 2 threads. `profile: true` adds each workload's top
  * kernels (tf.profile of one step; composed kernels include the kernels they call).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -174,7 +173,7 @@ export function torchBlas(python = '/usr/bin/python3'): { library: string; optim
 
 /**
  * Runs scripts/SCRIPT with CONFIG (JSON) under /usr/bin/python3 once with 1 and once with 2 threads,
- * with the malloc settings of docs/reference.md; returns each run's JSON line, in that order.
+ * with the malloc settings of ARCHITECTURE.md; returns each run's JSON line, in that order.
  */
 function runTorchScript<T>(script: string, config: object): [T, T] {
   const run = (threads: number): T => {

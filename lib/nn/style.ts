@@ -2,7 +2,7 @@
  * Style statistics for perceptual losses (Gatys et al. 2016; Johnson et al. 2016).
  *
  * Gram matrix of NHWC features: per image, F is C x (H*W) and G = F F^T / (C*H*W), the
- * normalisation of pytorch/examples' fast_neural_style (docs/reference.md, "Perceptual loss").
+ * normalisation of pytorch/examples' fast_neural_style (see ../shared/guide/REFERENCE.md, section 5).
  * Style loss: sum over layers of the mean squared difference of Gram matrices. Loss weights tuned
  * for another normalisation do not carry over.
  */
