@@ -23,8 +23,9 @@ commands:
   lessons [--quick] [--out DIR]
         Run every notebook in notebooks/ (the full lessons; --quick for the small versions).
   train-shapes | train-mnist [--out DIR] [--budget SECONDS] [--quick]
-        Train the shapes (or MNIST) classifier of lesson 01 (60 s budget) and save model.json +
-        weights.bin (default datasets/weights/shapes-classifier, mnist-classifier).
+        Train the shapes (or MNIST) classifier of lesson 01 (5 seeded epochs; --budget: for that
+        many seconds instead) and save model.json + weights.bin (default
+        datasets/weights/shapes-classifier, mnist-classifier).
   bench [--quick] [--profile] [--json FILE]
         Time the kit's training steps (classifiers, pix2pix, Gram style loss, hourglass), inference and
         Grad-CAM on each backend, beside PyTorch; --profile adds each workload's top kernels;

@@ -1,8 +1,10 @@
 /** Display: PNG encoding, grids, colormaps, overlays, offline plots, progress text. */
+import * as fs from 'fs';
+import * as zlib from 'zlib';
 import * as tf from '@tensorflow/tfjs';
 import { toPng, imageGrid, overlayHeatmap, toRgba, annotate } from '../lib/display/image';
 import { colormap } from '../lib/display/colormap';
-import { figureHtml, figurePng, lineChart, heatmapChart } from '../lib/display/plot';
+import { figureHtml, figurePng, lineChart, heatmapChart, showPlot, PLOTLY_PACKAGE } from '../lib/display/plot';
 import { Progress } from '../lib/display/progress';
 import { useBackend, expectNoLeak } from './helpers';
 
@@ -65,17 +67,41 @@ test('annotate draws boxes over the image (pixels change along the box edge only
   expect(boxed.equals(plain)).toBe(false);
 });
 
-test('plots are offline: no script is loaded from a URL, the library is inlined once when asked', () => {
+test('plots are offline: no script is loaded from a URL; the library, inlined once when asked, is the installed cartesian bundle, gzipped in base64', () => {
   const fig = lineChart([{ name: 'loss', y: [3, 2, 1] }], { title: 'curve' });
   const withLib = figureHtml(fig, { includeLibrary: true });
   const without = figureHtml(fig);
   for (const html of [withLib, without]) expect(html).not.toMatch(/<script[^>]+src=/i);
-  expect(withLib.length).toBeGreaterThan(1_000_000);
+  const base64 = /atob\("([A-Za-z0-9+/=]+)"\)/.exec(withLib)![1];
+  expect(zlib.gunzipSync(Buffer.from(base64, 'base64')).equals(fs.readFileSync(require.resolve(PLOTLY_PACKAGE)))).toBe(true);
+  expect(withLib.length).toBeLessThan(800_000); // the 1.5 MB bundle, compressed (plotly.js-dist inlined was 10 MB)
   expect(withLib).toContain('window.define=undefined');
   expect(without.length).toBeLessThan(5000);
-  expect(without).toContain('Plotly.newPlot');
+  expect(without).toContain('newPlot');
+  expect(without).toContain('window.cvkitPlotly.then');
   const png = figurePng(heatmapChart([[1, 2], [3, 4]], ['a', 'b'], ['a', 'b']));
   expect(Array.from(png.subarray(0, 8))).toEqual(PNG_SIGNATURE);
+});
+
+test('in a kernel, the library is shown once before the first chart; each chart carries plotly JSON (an object), HTML and a PNG', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: unknown };
+  const shown: Record<string, unknown>[] = [];
+  jupyter.lastWriteDisplayData = (message: { data: Record<string, unknown> }) => shown.push(message.data);
+  try {
+    showPlot(lineChart([{ name: 'loss', y: [3, 2, 1] }], { title: 'curve' }));
+    showPlot(heatmapChart([[1, 2], [3, 4]], ['a', 'b'], ['a', 'b']));
+  } finally {
+    jupyter.lastWriteDisplayData = null;
+  }
+  expect(shown).toHaveLength(3);
+  expect(String(shown[0]['text/html'])).toContain('DecompressionStream');
+  for (const chart of shown.slice(1)) {
+    expect(Object.keys(chart).sort()).toEqual(['application/vnd.plotly.v1+json', 'image/png', 'text/html', 'text/plain']);
+    expect(typeof chart['application/vnd.plotly.v1+json']).toBe('object');
+    expect(String(chart['text/html'])).not.toContain('DecompressionStream');
+  }
+  expect((shown[1]['application/vnd.plotly.v1+json'] as { data: { y: number[] }[]; layout: { title: { text: string } } })).toMatchObject({ data: [{ y: [3, 2, 1] }], layout: { title: { text: 'curve' } } });
 });
 
 test('progress text counts steps, percent, elapsed time and metrics', () => {

@@ -1,4 +1,4 @@
-/** The explanation methods against the checks of REFERENCE.md section 1 that need no trained model. */
+/** The explanation methods against the checks of docs/reference.md ("CNN visualization") that need no trained model. */
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, relativeError, expectNoLeak } from './helpers';
 import { buildVggClassifier } from '../lib/nn/vgg';

@@ -1,4 +1,4 @@
-/** Landmark heatmaps and decoders against REFERENCE.md section 3; PCK and NME. */
+/** Landmark heatmaps and decoders against docs/reference.md ("Landmarks"); PCK and NME. */
 import { encodeHeatmaps, decodeHeatmaps, Decoder, Point, pck, nme, heatmapTensor } from '../lib/landmarks';
 import { Random } from '../lib/runtime/random';
 
@@ -26,7 +26,7 @@ function meanError(decoder: Decoder, beta: number, centres: Point[], encode = (c
   return total / centres.length;
 }
 
-test('decoder errors on 200 random sub-pixel centres (sigma 2) are within 10% of REFERENCE.md', () => {
+test('decoder errors on 200 random sub-pixel centres (sigma 2) are within 10% of docs/reference.md', () => {
   const rng = new Random(0);
   const centres = Array.from({ length: 200 }, () => [rng.uniform(8, 56), rng.uniform(8, 56)] as Point);
   const within = (value: number, reference: number) => expect(Math.abs(value - reference) / reference).toBeLessThanOrEqual(0.1);

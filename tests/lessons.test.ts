@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { readNotebook } from '../lib/notebook/nbformat';
+import { readNotebook, serializeNotebook } from '../lib/notebook/nbformat';
 import { executeNotebookObject } from '../lib/notebook/runner';
 
 const dir = path.join(__dirname, '..', 'notebooks');
@@ -36,4 +36,7 @@ test.each(notebooks)('%s runs to the end in quick mode and shows pictures', asyn
     expect(library).toBeLessThan(firstChart);
     expect(html.filter((h) => h.includes('window.define=undefined'))).toHaveLength(1);
   }
+  // Saved, the executed lesson is at most 1.5 MB besides its pictures (plotly.js-dist inlined made it 10.8 MB).
+  const pictures = outputs.reduce((sum, o) => sum + (o.output_type === 'display_data' ? String(o.data['image/png'] ?? '').length : 0), 0);
+  expect(serializeNotebook(result.notebook).length - pictures).toBeLessThanOrEqual(1_500_000);
 }, 600000);

@@ -57,10 +57,8 @@ test('a type error stops the run at its cell, like tslab in Jupyter, and later c
 test('a thrown error is reported with its message; an endless loop hits the cell time limit; process.exit kills the kernel', async () => {
   const thrown = await executeNotebookObject(newNotebook([codeCell('throw new RangeError("out of range!")')]), tmp);
   expect(thrown.failure!.message).toMatch(/RangeError: out of range!/);
-  const start = Date.now();
   const loop = await executeNotebookObject(newNotebook([codeCell('console.log("before");\nwhile (true) {}')]), tmp, { cellTimeoutSeconds: 3 });
   expect(loop.failure).toMatchObject({ index: 0, timedOut: true });
-  expect(Date.now() - start).toBeLessThan(15000);
   expect((loop.notebook.cells[0] as any).outputs[0].text).toEqual(['before\n']);
   const exit = await executeNotebookObject(newNotebook([codeCell('process.exit(3)'), codeCell('1')]), tmp);
   expect(exit.failure!.message).toMatch(/KernelDied: kernel process exited \(code 3\)/);

@@ -7,6 +7,7 @@ import { generateShapes } from '../datasets/shapes';
 import { toTensors } from '../datasets/tensors';
 import { buildVggClassifier } from '../lib/nn/vgg';
 import { trainClassifier, evaluateClassifier } from '../lib/train/classifier';
+import * as dataParallel from '../lib/train/dataParallel';
 import { accuracy, confusionMatrix } from '../lib/train/metrics';
 import { loadModel } from '../lib/runtime/modelIO';
 import { seedEverything, unseed } from '../lib/runtime/random';
@@ -44,7 +45,13 @@ test('training on shapes lowers the loss, beats chance on held-out images, check
   fromDisk.dispose();
 });
 
-test('early stopping and the time budget end training and say why', async () => {
+/** A fake clock: 0 when training begins, then `step` seconds more at every reading (one per training step and one per validation). */
+const fakeClock = (step: number) => {
+  let readings = 0;
+  return () => step * readings++;
+};
+
+test('early stopping ends training and says why', async () => {
   seedEverything(1);
   const data = toTensors(generateShapes({ count: 64, seed: 3 }));
   const model = buildVggClassifier({ inputShape: [32, 32, 3], numClasses: 5, filters: [4, 8], seed: 1 });
@@ -52,10 +59,43 @@ test('early stopping and the time budget end training and say why', async () => 
   const stalled = await trainClassifier(model, data, { epochs: 10, batchSize: 32, validation: data, earlyStopping: { patience: 1, minDelta: 1 }, progress: false });
   expect(stalled.stoppedBecause).toBe('early-stopping');
   expect(stalled.history).toHaveLength(2);
-  const timed = await trainClassifier(model, data, { epochs: 1000, batchSize: 8, timeBudgetSeconds: 0.5, progress: false });
-  expect(timed.stoppedBecause).toBe('time-budget');
-  expect(timed.seconds).toBeLessThan(5);
   tf.dispose([data.x, data.y]);
+  model.dispose();
+});
+
+test('a time budget stops training at the first step (or validation) that ends past it, in the middle of an epoch too; setting up (worker threads) is not counted', async () => {
+  seedEverything(1);
+  const data = toTensors(generateShapes({ count: 64, seed: 3 }));
+  const model = buildVggClassifier({ inputShape: [32, 32, 3], numClasses: 5, filters: [4, 8], seed: 1 });
+  // Setting up (starting the worker threads) is over before the clock is first read.
+  const startReplicas = dataParallel.startReplicas;
+  let setUp = false;
+  let readingsDuringSetUp = 0;
+  const spy = jest.spyOn(dataParallel, 'startReplicas').mockImplementation(async (...args) => {
+    const pool = await startReplicas(...args);
+    setUp = true;
+    return pool;
+  });
+  const clock = fakeClock(0.1);
+  // 8 steps per epoch, 0.1 s per step on this clock: step 5 is the first to end past 0.45 s.
+  const timed = await trainClassifier(model, data, { epochs: 1000, batchSize: 8, threads: 2, timeBudgetSeconds: 0.45, clock: () => { if (!setUp) readingsDuringSetUp++; return clock(); }, progress: false });
+  spy.mockRestore();
+  expect(timed).toMatchObject({ stoppedBecause: 'time-budget', steps: 5, threads: 2 });
+  expect(readingsDuringSetUp).toBe(0);
+  expect(timed.seconds).toBeCloseTo(0.5, 9);
+  expect(timed.history).toHaveLength(1);
+  // One step per epoch and a validation after each: step 1 ends at 0.1, its validation at 0.2, step 2 at
+  // 0.3, its validation at 0.4, past 0.35: no third step.
+  const validated = await trainClassifier(model, data, { epochs: 1000, batchSize: 64, validation: data, timeBudgetSeconds: 0.35, clock: fakeClock(0.1), progress: false });
+  expect(validated).toMatchObject({ stoppedBecause: 'time-budget', steps: 2 });
+  expect(validated.history.map((h) => Number(h.seconds.toFixed(6)))).toEqual([0.2, 0.4]);
+  // The dense loop (heatmaps, coordinates) counts the same way.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { trainDense } = require('../lib/train/dense') as typeof import('../lib/train/dense');
+  const oneHot = tf.tidy(() => tf.oneHot(data.y, 5).toFloat());
+  const dense = await trainDense(model, { x: data.x, y: oneHot }, { loss: 'mse', steps: 1000, batchSize: 8, timeBudgetSeconds: 0.45, clock: fakeClock(0.1), progress: false });
+  expect(dense).toMatchObject({ stoppedBecause: 'time-budget', steps: 5 });
+  tf.dispose([data.x, data.y, oneHot]);
   model.dispose();
 });
 

@@ -7,7 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-export type MimeBundle = Record<string, string | Uint8Array>;
+/** MIME type -> text, bytes (sent base64, e.g. image/png) or, for JSON types (`...+json`), an object. */
+export type MimeBundle = Record<string, string | Uint8Array | object>;
 
 interface TslabDisplay {
   raw(contentType: string, b: string | Uint8Array): void;
@@ -30,14 +31,14 @@ export function inKernel(): boolean {
   return jupyterModule()?.lastWriteDisplayData != null;
 }
 
-type WriteDisplayData = (data: { data: Record<string, string>; metadata: object; transient: { display_id?: string } }, update: boolean) => void;
+type WriteDisplayData = (data: { data: Record<string, unknown>; metadata: object; transient: { display_id?: string } }, update: boolean) => void;
 
 let fileCounter = 0;
 
-function encode(bundle: MimeBundle): Record<string, string> {
-  const data: Record<string, string> = {};
+function encode(bundle: MimeBundle): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
   for (const [mime, value] of Object.entries(bundle)) {
-    data[mime] = typeof value === 'string' ? value : Buffer.from(value).toString('base64');
+    data[mime] = typeof value === 'string' || !(value instanceof Uint8Array) ? value : Buffer.from(value).toString('base64');
   }
   return data;
 }
@@ -69,7 +70,7 @@ function writeOutsideKernel(bundle: MimeBundle, id?: string): void {
     const ext: Record<string, string> = { 'image/png': 'png', 'text/html': 'html', 'text/plain': 'txt', 'image/svg+xml': 'svg' };
     const mime = mimes.find((m) => ext[m] && m !== 'text/plain') ?? mimes[0];
     const value = bundle[mime];
-    fs.writeFileSync(path.join(dir, `${stem}.${ext[mime] ?? 'out'}`), typeof value === 'string' ? value : Buffer.from(value));
+    fs.writeFileSync(path.join(dir, `${stem}.${ext[mime] ?? 'out'}`), typeof value === 'string' ? value : value instanceof Uint8Array ? Buffer.from(value) : JSON.stringify(value));
   } else if (bundle['text/plain'] != null && mimes.length === 1) {
     console.log(String(bundle['text/plain']));
   }

@@ -1,14 +1,18 @@
 /**
- * Interactive charts with plotly.js (the plotly.js-dist package, loaded from node_modules: never a
- * CDN, so plots work offline). Each chart is shown as a MIME bundle: text/html that draws it with
- * Plotly in the browser, plus an image/png rendering of the same data (drawn with canvas) for
- * readers that do not run JavaScript — headless runs, tests, untrusted notebooks.
+ * Interactive charts with plotly.js: its cartesian bundle (plotly.js-cartesian-dist-min: scatter, bar,
+ * heatmap and the other 2-D traces), loaded from node_modules, never a CDN, so charts work offline.
+ * Each chart is a MIME bundle of three copies:
+ *   application/vnd.plotly.v1+json — the figure, which JupyterLab (with plotly's renderer) and VS Code draw themselves;
+ *   text/html — a div and a script that draws it with window.Plotly (the classic Notebook, nbconvert's HTML);
+ *   image/png — the chart drawn with canvas, for readers that run no JavaScript (headless runs, tests,
+ *               untrusted notebooks).
  *
- * The library is inlined once per kernel process (ensurePlotlyLoaded), guarded against the classic
- * notebook's require.js (which would otherwise capture plotly's UMD `define` and leave
- * `window.Plotly` unset).
+ * The library goes into the notebook once per kernel process, as an output of its own before the first
+ * chart (ensurePlotlyLoaded): gzip-compressed and base64-encoded, 0.66 MB, which the browser inflates with
+ * DecompressionStream; charts wait for it. docs/design.md ("Charts offline") says why this way.
  */
 import * as fs from 'fs';
+import * as zlib from 'zlib';
 import { createCanvas } from '@napi-rs/canvas';
 import { display, newDisplay, DisplayHandle, MimeBundle } from './kernel';
 import { colormap } from './colormap';
@@ -33,25 +37,48 @@ export interface Figure {
   layout?: { title?: string; xaxis?: Axis; yaxis?: Axis; width?: number; height?: number; [key: string]: unknown };
 }
 
+/** The plotly.js bundle the kit ships (node_modules). */
+export const PLOTLY_PACKAGE = 'plotly.js-cartesian-dist-min';
+
 let libraryShown = false;
+let libraryHtmlCache: string | null = null;
 let plotCounter = 0;
 
-/** A script tag defining window.Plotly from the installed plotly.js-dist, with require.js's define hidden. */
+/**
+ * A script that defines window.Plotly from the installed bundle, once per page: the bundle travels
+ * gzip-compressed in base64 and is inflated in the browser (DecompressionStream), then run as a script
+ * with require.js's `define` hidden (the classic Notebook's AMD loader would otherwise capture plotly's
+ * UMD wrapper and leave window.Plotly unset). `window.cvkitPlotly` is the promise charts wait for.
+ */
 export function plotlyLibraryHtml(): string {
-  const source = fs.readFileSync(require.resolve('plotly.js-dist'), 'utf8');
-  return `<script>(function(){var d=window.define;window.define=undefined;try{\n${source}\n}finally{window.define=d;}})();</script>`;
+  if (libraryHtmlCache == null) {
+    const gzipped = zlib.gzipSync(fs.readFileSync(require.resolve(PLOTLY_PACKAGE)), { level: 9 }).toString('base64');
+    libraryHtmlCache = `<script>(function(){if(window.Plotly||window.cvkitPlotly)return;` +
+      `var b=atob("${gzipped}"),a=new Uint8Array(b.length);for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);` +
+      `window.cvkitPlotly=new Response(new Blob([a]).stream().pipeThrough(new DecompressionStream("gzip"))).text().then(function(source){` +
+      `if(!window.Plotly){var d=window.define;window.define=undefined;try{var s=document.createElement("script");s.text=source;document.head.appendChild(s);}finally{window.define=d;}}` +
+      `return window.Plotly;});})();</script>`;
+  }
+  return libraryHtmlCache;
 }
 
-/** HTML that loads plotly.js (once) and draws `figure` into a new div. */
+/** The layout plotly gets: the kit's margins, the title as plotly's { text }. */
+function plotlyLayout(figure: Figure): Record<string, unknown> {
+  return { margin: { l: 50, r: 20, t: figure.layout?.title ? 40 : 20, b: 40 }, ...figure.layout, title: figure.layout?.title ? { text: figure.layout.title } : undefined };
+}
+
+const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
+
+/** HTML that draws `figure` into a new div once window.Plotly is there (the library's output comes first). */
 export function figureHtml(figure: Figure, options: { includeLibrary?: boolean } = {}): string {
   const id = `cvkit-plot-${process.pid}-${++plotCounter}-${Date.now().toString(36)}`;
   const height = figure.layout?.height ?? 360;
-  const layout = { margin: { l: 50, r: 20, t: figure.layout?.title ? 40 : 20, b: 40 }, ...figure.layout, title: figure.layout?.title ? { text: figure.layout.title } : undefined };
   const library = options.includeLibrary ? plotlyLibraryHtml() : '';
-  const json = JSON.stringify({ data: figure.data, layout }).replace(/</g, '\\u003c');
+  const json = JSON.stringify({ data: figure.data, layout: plotlyLayout(figure), config: PLOTLY_CONFIG }).replace(/</g, '\\u003c');
   return `${library}<div id="${id}" class="cvkit-plot" style="width:100%;max-width:${figure.layout?.width ?? 720}px;height:${height}px"></div>` +
-    `<script>(function(){var f=${json};function draw(){window.Plotly.newPlot("${id}",f.data,f.layout,{responsive:true,displaylogo:false});}` +
-    `if(window.Plotly){draw();}else{var n=0,t=setInterval(function(){if(window.Plotly||++n>100){clearInterval(t);if(window.Plotly)draw();}},50);}})();</script>`;
+    `<script>(function(){var f=${json},n=0;function draw(P){if(P)P.newPlot("${id}",f.data,f.layout,f.config);else fail();}` +
+    `function fail(){var e=document.getElementById("${id}");if(e)e.textContent="(plotly.js is not on this page: run the cell again; the notebook file keeps a PNG copy)";}` +
+    `(function wait(){if(window.Plotly)draw(window.Plotly);else if(window.cvkitPlotly)window.cvkitPlotly.then(draw,fail);else if(++n<200)setTimeout(wait,50);else fail();})();})();</script>`;
 }
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -169,7 +196,7 @@ export function figurePng(figure: Figure): Buffer {
 /**
  * Puts plotly.js on the page once per kernel process, as an output of its own (an invisible
  * script), so that charts shown later — and charts redrawn in place — find `window.Plotly`, and a
- * saved notebook reloads the library before its charts when it is opened again.
+ * saved notebook (or its nbconvert HTML) loads the library before its charts when it is opened again.
  */
 export function ensurePlotlyLoaded(): void {
   if (libraryShown) return;
@@ -179,10 +206,15 @@ export function ensurePlotlyLoaded(): void {
 
 function bundle(figure: Figure): MimeBundle {
   ensurePlotlyLoaded();
-  return { 'text/html': figureHtml(figure), 'image/png': figurePng(figure), 'text/plain': `<plotly figure: ${figure.layout?.title ?? `${figure.data.length} trace(s)`}>` };
+  return {
+    'application/vnd.plotly.v1+json': { data: figure.data, layout: plotlyLayout(figure), config: PLOTLY_CONFIG },
+    'text/html': figureHtml(figure),
+    'image/png': figurePng(figure),
+    'text/plain': `<plotly figure: ${figure.layout?.title ?? `${figure.data.length} trace(s)`}>`,
+  };
 }
 
-/** Shows a plotly figure (HTML + PNG fallback). */
+/** Shows a plotly figure (plotly JSON, HTML and a PNG copy). */
 export function showPlot(figure: Figure): void {
   display(bundle(figure));
 }

@@ -1,6 +1,6 @@
 /**
  * Heatmap decoders: from a heatmap [H, W] (one landmark) back to a coordinate, in heatmap pixels
- * (multiply by the stride for image pixels). REFERENCE.md section 3 gives the errors to expect.
+ * (multiply by the stride for image pixels). docs/reference.md ("Landmarks") gives the errors to expect.
  *   argmax       — the hottest pixel: error up to half a pixel (mean ~0.37 px at sigma 2).
  *   quarter      — argmax shifted 0.25 px toward the hotter neighbour on each axis (stacked hourglass).
  *   dark         — second-order Taylor expansion of the log-heatmap at the argmax (DARK, mmpose):

@@ -9,6 +9,7 @@ import { Progress } from '../display/progress';
 import { Random } from '../runtime/random';
 import { defaultThreads, trainStep, startReplicas, cosineRate } from './dataParallel';
 import { LossKind } from './losses';
+import { Clock, TrainingClock } from './clock';
 
 export interface DenseData {
   /** [N, H, W, C] inputs. */
@@ -21,8 +22,14 @@ export interface DenseTrainOptions {
   loss: LossKind;
   /** Optimiser steps (with a time budget: at most this many). */
   steps: number;
-  /** Stop after this many seconds (the cosine schedule then follows time, not steps). */
+  /**
+   * Stop at the first step that ends this many seconds after the first step began (setting up is not
+   * counted; the cosine schedule then follows time, not steps). How far training gets then depends on
+   * the machine: the lessons train a fixed number of steps instead.
+   */
   timeBudgetSeconds?: number;
+  /** The clock that the budget and the reported seconds follow (default: monotonic wall time). */
+  clock?: Clock;
   batchSize?: number;
   /** Adam learning rate (default 1e-3). */
   learningRate?: number;
@@ -39,11 +46,13 @@ export interface DenseTrainOptions {
   logEvery?: number;
 }
 
+/** `seconds`: of training, from the first step. */
 export interface DenseLog { step: number; loss: number; seconds: number }
 
 export interface DenseTrainResult {
   history: DenseLog[];
   steps: number;
+  /** Seconds of training, from the first step (setting up not counted). */
   seconds: number;
   threads: number;
   stoppedBecause: 'steps' | 'time-budget';
@@ -52,6 +61,7 @@ export interface DenseTrainResult {
 }
 
 export async function trainDense(model: tf.LayersModel, data: DenseData, options: DenseTrainOptions): Promise<DenseTrainResult> {
+  const clock = new TrainingClock(options.timeBudgetSeconds, options.clock);
   const batchSize = options.batchSize ?? 32;
   const baseRate = options.learningRate ?? 1e-3;
   const optimizer = tf.train.adam(baseRate);
@@ -59,8 +69,6 @@ export async function trainDense(model: tf.LayersModel, data: DenseData, options
   const rng = new Random(options.seed ?? 0);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const logEvery = options.logEvery ?? 10;
-  const start = Date.now();
-  const elapsed = () => (Date.now() - start) / 1000;
   const history: DenseLog[] = [];
   const stepMs: number[] = [];
   let stoppedBecause: DenseTrainResult['stoppedBecause'] = 'steps';
@@ -70,25 +78,27 @@ export async function trainDense(model: tf.LayersModel, data: DenseData, options
   let cursor = n;
   let sum = 0, count = 0, step = 0;
   try {
+    clock.begin();
     for (; step < options.steps; step++) {
-      const fraction = options.timeBudgetSeconds != null ? Math.min(1, elapsed() / options.timeBudgetSeconds) : step / options.steps;
+      const fraction = clock.budgetFraction() ?? step / options.steps;
       const warm = options.warmupSteps ? Math.min(1, (step + 1) / options.warmupSteps) : 1;
       const rate = (options.schedule ?? 'cosine') === 'cosine' ? cosineRate(baseRate, fraction) : baseRate;
       (optimizer as unknown as { learningRate: number }).learningRate = rate * warm;
       if (cursor + batchSize > n) { order = rng.shuffle(Array.from({ length: n }, (_, i) => i)); cursor = 0; }
       const idx = order.slice(cursor, cursor + batchSize);
       cursor += batchSize;
-      const t0 = Date.now();
+      const t0 = performance.now();
       const r = await trainStep({ model, optimizer, vars, pool, x: data.x, y: data.y, loss: options.loss }, idx);
-      stepMs.push(Date.now() - t0);
+      stepMs.push(performance.now() - t0);
+      const spent = clock.tick();
       sum += r.loss; count++;
       progress.tick(1, { loss: r.loss });
       if ((step + 1) % logEvery === 0) {
-        history.push({ step: step + 1, loss: sum / count, seconds: elapsed() });
+        history.push({ step: step + 1, loss: sum / count, seconds: clock.seconds });
         sum = 0; count = 0;
         if (options.onLog) await options.onLog(history[history.length - 1], history);
       }
-      if (options.timeBudgetSeconds != null && elapsed() >= options.timeBudgetSeconds) { stoppedBecause = 'time-budget'; step++; break; }
+      if (spent) { stoppedBecause = 'time-budget'; step++; break; }
     }
   } finally {
     progress.finish();
@@ -96,5 +106,5 @@ export async function trainDense(model: tf.LayersModel, data: DenseData, options
     if (pool) await pool.close();
   }
   const sorted = stepMs.slice().sort((a, b) => a - b);
-  return { history, steps: step, seconds: elapsed(), threads: pool ? pool.size + 1 : 1, stoppedBecause, msPerStep: sorted[Math.floor(sorted.length / 2)] ?? 0 };
+  return { history, steps: step, seconds: clock.seconds, threads: pool ? pool.size + 1 : 1, stoppedBecause, msPerStep: sorted[Math.floor(sorted.length / 2)] ?? 0 };
 }
