@@ -256,6 +256,8 @@ const GRAM_NAME = 'Gram style loss (128x128 image, convs 64-64-pool-128)';
 /** A pix2pix step (discriminator + generator) and a Gram style loss forward + backward, beside PyTorch. */
 export async function benchGanAndStyle(quick: boolean, log: (line: string) => void): Promise<Measurement[]> {
   const nn = await import('../nn');
+  const gan = await import('../gan');
+  const perceptual = await import('../perceptual');
   const c = GAN_STYLE_BENCH;
   let torch: { pix2pix_ms: number; gram_ms: number } | null = null;
   if (!torchUnavailable()) {
@@ -269,10 +271,10 @@ export async function benchGanAndStyle(quick: boolean, log: (line: string) => vo
   const p = c.pix2pix;
   const G = nn.buildUNetGenerator({ inputShape: [p.size, p.size, 3], filters: p.filters, seed: 1 });
   const D = nn.buildPatchGan({ inputShape: [p.size, p.size, 6], filters: p.filters, seed: 100 });
-  const state = nn.createPix2Pix(G, D);
+  const state = gan.createPix2Pix(G, D);
   const source = tf.randomUniform([p.batch, p.size, p.size, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
   const target = tf.randomUniform([p.batch, p.size, p.size, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
-  const ganStep = () => { nn.pix2pixStep(state, source, target); };
+  const ganStep = () => { gan.pix2pixStep(state, source, target); };
   out.push(await measured({ workload: PIX2PIX_NAME, backend: wasmLabel('wasm'), kind: 'pix2pix step (D + G)', ms: await timeIt(ganStep, STEP_WARMUP, quick ? 3 : 7), torchMs: torch?.pix2pix_ms }, ganStep));
   tf.dispose([source, target]);
   state.gOptimizer.dispose();
@@ -283,10 +285,10 @@ export async function benchGanAndStyle(quick: boolean, log: (line: string) => vo
   log(`measuring wasm: ${GRAM_NAME}`);
   const g = c.gram;
   const net = nn.buildStyleFeatureNet({ inputShape: [g.size, g.size, 3], blocks: g.blocks, seed: 1 });
-  const targets = tf.tidy(() => (net.predict(tf.randomUniform([1, g.size, g.size, 3], 0, 1, 'float32', 4)) as tf.Tensor4D[]).map((f) => nn.gramMatrix(f)));
+  const targets = tf.tidy(() => (net.predict(tf.randomUniform([1, g.size, g.size, 3], 0, 1, 'float32', 4)) as tf.Tensor4D[]).map((f) => perceptual.gramMatrix(f)));
   const image = tf.randomUniform([1, g.size, g.size, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
   const styleStep = () => {
-    const { loss, grad } = nn.styleLossAndGradient(net, image, targets);
+    const { loss, grad } = perceptual.styleLossAndGradient(net, image, targets);
     loss.dataSync();
     grad.dataSync();
     tf.dispose([loss, grad]);
