@@ -18,10 +18,10 @@ import { buildVggClassifier, VggOptions } from '../nn/vgg';
 import { softmaxCrossEntropy, trainClassifier } from '../train/classifier';
 import { defaultThreads } from '../train/dataParallel';
 import { initRuntime, BackendChoice } from '../runtime/backend';
-import { registerWasmTrainingKernels } from '../runtime/wasmKernels';
+import { registerWasmTrainingKernels } from '../runtime/wasm/kernels';
 import { Random } from '../runtime/random';
 import { projectPath } from '../runtime/paths';
-import { wasmThreadCount } from '../runtime/wasmThreads';
+import { wasmThreadCount } from '../runtime/wasm/threads';
 
 export interface Workload {
   name: string;

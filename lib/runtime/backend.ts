@@ -7,9 +7,9 @@
  * they are used when installed and working, never required. The choice is printed once.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmTrainingKernels } from './wasmKernels';
+import { registerWasmTrainingKernels } from './wasm/kernels';
 import { registerFastGradients } from './gradients';
-import { initWasmBackend, requestedThreads } from './wasmThreads';
+import { initWasmBackend, requestedThreads } from './wasm/threads';
 
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
 
@@ -75,7 +75,7 @@ export function requestedBackend(env: NodeJS.ProcessEnv = process.env): BackendC
 /**
  * Picks and initialises the backend once per process; later calls return the same result.
  * With `quiet: false` (the default) prints one line naming the backend. `wasmThreads` sets the size
- * of the wasm backend's thread pool (default CVKIT_THREADS, else every core; see wasmThreads.ts).
+ * of the wasm backend's thread pool (default CVKIT_THREADS, else every core; see wasm/threads.ts).
  */
 export function initRuntime(options: { quiet?: boolean; wasmThreads?: number } = {}): Promise<RuntimeInfo> {
   if (ready == null) {

@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { projectPath } from '../runtime/paths';
-import { setWasmThreads } from '../runtime/wasmThreads';
+import { setWasmThreads } from '../runtime/wasm/threads';
 import { LossKind, lossGradients } from './losses';
 import { flattenTensors, unflattenInto } from './flatten';
 
