@@ -2,7 +2,7 @@
  * Choosing the tfjs backend.
  *
  * Order: @tensorflow/tfjs-node-gpu (CUDA) > @tensorflow/tfjs-node > wasm (XNNPACK, SIMD) > cpu
- * (pure JS, a last resort: ~140x slower to train than wasm on this machine class).
+ * (pure JS, a last resort: hundreds of times slower to train than wasm; measured: docs/design.md, "Benchmark").
  * `CVKIT_BACKEND=gpu|node|wasm|cpu` forces one. tfjs-node(-gpu) are optional peer dependencies:
  * they are used when installed and working, never required. The choice is printed once.
  */
