@@ -141,3 +141,13 @@ export function runTorchScript<T>(script: string, config: object): [T, T] {
   };
   return [run(1), run(2)];
 }
+
+/**
+ * PyTorch's time for the workload `name`: the best over 1 and 2 threads of the `key` field (ms) that
+ * SCRIPT prints, or undefined when PyTorch is not available here.
+ */
+export function torchBestMs(ctx: BenchContext, name: string, script: string, config: object, key = 'train_ms'): number | undefined {
+  if (ctx.torchUnavailable) return undefined;
+  ctx.log(`measuring PyTorch: ${name}`);
+  return Math.min(...runTorchScript<Record<string, number>>(script, config).map((r) => r[key]));
+}

@@ -8,7 +8,7 @@ import { buildStackedHourglass } from '../../nn/hourglass';
 import { lossGradients } from '../../train/losses';
 import { trainDense } from '../../train/dense';
 import { defaultThreads } from '../../train/dataParallel';
-import { BenchWorkload, Measurement, measured, runTorchScript, STEP_WARMUP, timeIt, wasmLabel } from '../harness';
+import { BenchWorkload, Measurement, measured, STEP_WARMUP, timeIt, torchBestMs, wasmLabel } from '../harness';
 
 export const HOURGLASS_BENCH = { stacks: 2, depth: 3, features: 48, landmarks: 7, batch: 32 };
 const NAME = 'stacked hourglass (2 stacks, 48 features, 64x64, batch 32)';
@@ -20,11 +20,7 @@ export const workload: BenchWorkload = {
     if (!ctx.backends.includes('wasm')) return { measurements: [] };
     const c = HOURGLASS_BENCH;
     const out: Measurement[] = [];
-    let torchMs: number | undefined;
-    if (!ctx.torchUnavailable) {
-      ctx.log(`measuring PyTorch: ${NAME}`);
-      torchMs = Math.min(...runTorchScript<{ train_ms: number }>('hourglass.py', { ...c, steps: ctx.quick ? 3 : 7, warmup: STEP_WARMUP }).map((r) => r.train_ms));
-    }
+    const torchMs = torchBestMs(ctx, NAME, 'hourglass.py', { ...c, steps: ctx.quick ? 3 : 7, warmup: STEP_WARMUP });
     await tf.setBackend('wasm');
     ctx.log(`measuring wasm: ${NAME}`);
     const model = buildStackedHourglass({ inputShape: [64, 64, 3], numLandmarks: c.landmarks, stacks: c.stacks, depth: c.depth, features: c.features, seed: 1 });

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildUNetGenerator } from '../../nn/unet';
 import { buildPatchGan } from '../../nn/patchGan';
 import { createPix2Pix, pix2pixStep } from '../../gan/pix2pix';
-import { BenchWorkload, measured, runTorchScript, STEP_WARMUP, timeIt, wasmLabel } from '../harness';
+import { BenchWorkload, measured, STEP_WARMUP, timeIt, torchBestMs, wasmLabel } from '../harness';
 
 export const PIX2PIX_BENCH = { size: 64, filters: 32, batch: 4 };
 const NAME = 'pix2pix (U-Net 64x64 + PatchGAN, 32 filters, batch 4)';
@@ -17,11 +17,7 @@ export const workload: BenchWorkload = {
   async run(ctx) {
     if (!ctx.backends.includes('wasm')) return { measurements: [] };
     const p = PIX2PIX_BENCH;
-    let torchMs: number | undefined;
-    if (!ctx.torchUnavailable) {
-      ctx.log(`measuring PyTorch: ${NAME}`);
-      torchMs = Math.min(...runTorchScript<{ train_ms: number }>('pix2pix.py', { ...p, steps: ctx.quick ? 3 : 7, warmup: STEP_WARMUP }).map((r) => r.train_ms));
-    }
+    const torchMs = torchBestMs(ctx, NAME, 'pix2pix.py', { ...p, steps: ctx.quick ? 3 : 7, warmup: STEP_WARMUP });
     await tf.setBackend('wasm');
     ctx.log(`measuring wasm: ${NAME}`);
     const G = buildUNetGenerator({ inputShape: [p.size, p.size, 3], filters: p.filters, seed: 1 });

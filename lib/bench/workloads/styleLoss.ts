@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildStyleFeatureNet } from '../../nn/styleFeatures';
 import { gramMatrix, styleLossAndGradient } from '../../perceptual/styleLoss';
-import { BenchWorkload, measured, runTorchScript, STEP_WARMUP, timeIt, wasmLabel } from '../harness';
+import { BenchWorkload, measured, STEP_WARMUP, timeIt, torchBestMs, wasmLabel } from '../harness';
 
 export const STYLE_BENCH = { size: 128, blocks: [[64, 64], [128]] };
 const NAME = 'Gram style loss (128x128 image, convs 64-64-pool-128)';
@@ -17,11 +17,7 @@ export const workload: BenchWorkload = {
   async run(ctx) {
     if (!ctx.backends.includes('wasm')) return { measurements: [] };
     const g = STYLE_BENCH;
-    let torchMs: number | undefined;
-    if (!ctx.torchUnavailable) {
-      ctx.log(`measuring PyTorch: ${NAME}`);
-      torchMs = Math.min(...runTorchScript<{ ms: number }>('styleLoss.py', { ...g, steps: ctx.quick ? 3 : 7, warmup: STEP_WARMUP }).map((r) => r.ms));
-    }
+    const torchMs = torchBestMs(ctx, NAME, 'styleLoss.py', { ...g, steps: ctx.quick ? 3 : 7, warmup: STEP_WARMUP }, 'ms');
     await tf.setBackend('wasm');
     ctx.log(`measuring wasm: ${NAME}`);
     const net = buildStyleFeatureNet({ inputShape: [g.size, g.size, 3], blocks: g.blocks, seed: 1 });
