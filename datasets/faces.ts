@@ -5,13 +5,13 @@
  * coloured) with pixel noise; the face has random skin, eye and mouth colours, eye size and mouth width.
  *
  * Landmarks (K = 7): left eye, right eye (the viewer's left/right), nose tip, left mouth corner,
- * right mouth corner, chin, forehead top. Coordinates are in pixel-index units (the centre of
- * pixel column i is x = i), as lib/landmarks expects; `faceSize` (the face's height in pixels) is
- * the reference size for PCK.
+ * right mouth corner, chin, forehead top. Coordinates are in the kit's frame (the centre of
+ * pixel column i is x = i; lib/ops/boxes.ts), as lib/landmarks expects; `faceSize` (the face's
+ * height in pixels) is the reference size for PCK.
  */
 import { createCanvas } from '@napi-rs/canvas';
 import { Random } from '../lib/runtime/random';
-import type { Point } from '../lib/landmarks/heatmap';
+import type { Point } from '../lib/ops/boxes';
 
 export const FACE_LANDMARKS = ['left eye', 'right eye', 'nose', 'mouth left', 'mouth right', 'chin', 'forehead'] as const;
 
@@ -21,7 +21,7 @@ export interface FacesDataset {
   width: number;
   /** count*H*W*3, NHWC, values in [0, 1]. */
   images: Float32Array;
-  /** landmarks[n][k] = [x, y] (pixel-index units). */
+  /** landmarks[n][k] = [x, y] (pixels, the kit's frame). */
   landmarks: Point[][];
   /** Face height in pixels (PCK reference size). */
   faceSize: number[];
@@ -144,7 +144,7 @@ export function generateFaces(options: FacesOptions): FacesDataset {
         images[base + i * 3 + ch] = v < 0 ? 0 : v > 1 ? 1 : v;
       }
     }
-    // Canvas coordinates put pixel i's centre at i + 0.5; landmarks use pixel-index units.
+    // Canvas coordinates put pixel i's centre at i + 0.5 (pixel edges); the kit's frame puts it at i.
     const canon: Point[] = CANON.map((p, k) => (k === 3 ? ml : k === 4 ? mr : p));
     const pts = canon.map(([u, v]): Point => [cx + cos * u - sin * v - 0.5, cy + sin * u + cos * v - 0.5]);
     landmarks.push(pts);

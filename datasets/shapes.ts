@@ -4,11 +4,15 @@
  * keypoints, so the same generator serves classification (lesson 0/1), detection and segmentation
  * (lesson on instance segmentation) and keypoints (landmark lesson).
  *
- * Conventions: images are NHWC float32 in [0, 1]; boxes are [x1, y1, x2, y2] in pixels (x right,
- * y down, edges of the covered pixels: x2 = last column + 1); masks are H*W uint8 {0, 1};
- * keypoints are [x, y] in pixel coordinates (pixel centres at .5).
+ * Conventions: images are NHWC float32 in [0, 1]; masks are H*W uint8 {0, 1}; boxes, keypoints,
+ * centres and radii are in pixels, in the kit's frame (lib/ops/boxes.ts: the centre of pixel column
+ * i is x = i, x right, y down): a box is [x1, y1, x2, y2] = [first column - 0.5, first row - 0.5,
+ * last column + 0.5, last row + 0.5]. The shapes are drawn in pixel-edge coordinates (a canvas's)
+ * and converted once, here, when returned. `ops.boxToPixelEdges(box)` gives a box's integer
+ * slice bounds.
  */
 import { Random } from '../lib/runtime/random';
+import { boxOfMask, pointFromPixelEdges, Point } from '../lib/ops/boxes';
 
 export const SHAPE_CLASSES = ['circle', 'square', 'triangle', 'star', 'cross'] as const;
 export type ShapeClass = (typeof SHAPE_CLASSES)[number];
@@ -19,11 +23,11 @@ const TEXTURED: Background[] = ['noise', 'stripes', 'checker', 'gradient'];
 export interface ShapeInstance {
   label: number;
   className: ShapeClass;
-  /** [x1, y1, x2, y2] in pixels, from the mask. */
+  /** [x1, y1, x2, y2] in pixels (the kit's frame), the tight box of the mask; [0, 0, 0, 0] when hidden. */
   box: [number, number, number, number];
   /** H*W, 1 where the object is visible (later objects occlude earlier ones). */
   mask: Uint8Array;
-  /** Named points of the shape ([x, y], pixels): vertices or tips, then the centre last. */
+  /** Named points of the shape ([x, y], pixels, the kit's frame): vertices or tips, then the centre last. */
   keypoints: [number, number][];
   center: [number, number];
   /** Circumradius in pixels. */
@@ -61,8 +65,6 @@ export interface ShapesOptions {
   /** Std of the per-pixel noise added to the whole image (default 0.04). */
   noise?: number;
 }
-
-type Point = [number, number];
 
 /** The outline of each class in unit coordinates (circumradius 1), as a polygon; circle is special. */
 function outline(className: ShapeClass): Point[] {
@@ -201,21 +203,14 @@ export function generateShapes(options: ShapesOptions): ShapesDataset {
           if (alpha >= 0.5) owner[y * size + x] = k;
         }
       }
-      const keypoints = [...unitKeypoints(className).map(toImage), [cx, cy] as Point];
-      drawn.push({ label, className, keypoints, center: [cx, cy], radius, angle, color });
+      // Drawn in pixel edges (pixel i spans [i, i + 1)); returned in the kit's frame.
+      const keypoints = [...unitKeypoints(className).map(toImage), [cx, cy] as Point].map(pointFromPixelEdges);
+      drawn.push({ label, className, keypoints, center: pointFromPixelEdges([cx, cy]), radius, angle, color });
     }
     const list: ShapeInstance[] = drawn.map((d, k) => {
       const mask = new Uint8Array(size * size);
-      let [bx1, by1, bx2, by2] = [size, size, 0, 0];
-      for (let i = 0; i < mask.length; i++) {
-        if (owner[i] !== k) continue;
-        mask[i] = 1;
-        const x = i % size;
-        const y = (i - x) / size;
-        bx1 = Math.min(bx1, x); by1 = Math.min(by1, y); bx2 = Math.max(bx2, x + 1); by2 = Math.max(by2, y + 1);
-      }
-      const box: [number, number, number, number] = bx2 > bx1 ? [bx1, by1, bx2, by2] : [0, 0, 0, 0];
-      return { ...d, mask, box };
+      for (let i = 0; i < mask.length; i++) if (owner[i] === k) mask[i] = 1;
+      return { ...d, mask, box: boxOfMask(mask, size) ?? [0, 0, 0, 0] };
     });
     if (noise > 0) {
       const end = offset + size * size * 3;

@@ -1,7 +1,8 @@
 /**
  * The course kit's library. Notebooks import it from the compiled output, e.g.
  *   import { runtime, display, datasets } from "../dist/lib";
- * One namespace per layer (see docs in each folder); the TensorFlow.js namespace is `tf`.
+ * One namespace per folder (README.md, "Layout": architectures in nn, one folder per lecture topic,
+ * shared geometry in ops, generic machinery in runtime/train/display); the TensorFlow.js namespace is `tf`.
  */
 import * as tf from '@tensorflow/tfjs';
 export { tf };
@@ -12,6 +13,9 @@ export * as train from './train';
 export * as notebook from './notebook';
 export * as explain from './explain';
 export * as landmarks from './landmarks';
+export * as gan from './gan';
+export * as perceptual from './perceptual';
+export * as ops from './ops';
 export * as datasets from '../datasets';
 export * as grading from './grader/testkit';
 export * as grader from './grader';

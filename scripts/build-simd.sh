@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds lib/runtime/simd/kernels.c into the two WebAssembly binaries cvkit ships (one importing
+# Builds lib/runtime/wasm/simd/kernels.c into the two WebAssembly binaries cvkit ships (one importing
 # an ordinary memory, one importing the shared memory of tfjs's threaded wasm build) and embeds
-# them in lib/runtime/simd/binary.ts. Needs clang and wasm-ld (Debian: apt-get install clang lld).
+# them in lib/runtime/wasm/simd/binary.ts. Needs clang and wasm-ld (Debian: apt-get install clang lld).
 # `scripts/build-simd.sh --check` rebuilds into a temporary folder and fails if the embedded
 # binaries differ (tests/simd.test.ts runs it where clang is installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-src=lib/runtime/simd/kernels.c
+src=lib/runtime/wasm/simd/kernels.c
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 flags=(--target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -ffreestanding -Wall -Werror
@@ -34,4 +34,4 @@ if (check === "--check") {
 } else {
   fs.writeFileSync(target, text);
   console.log(`wrote ${target} (${fs.statSync(plain).size} + ${fs.statSync(shared).size} bytes of wasm)`);
-}' "$src" "$out/plain.wasm" "$out/shared.wasm" lib/runtime/simd/binary.ts "${1:-}"
+}' "$src" "$out/plain.wasm" "$out/shared.wasm" lib/runtime/wasm/simd/binary.ts "${1:-}"

@@ -1,12 +1,12 @@
 /**
- * Batch normalisation in training as one operation (lib/runtime/batchNorm.ts): on wasm, a
+ * Batch normalisation in training as one operation (lib/runtime/wasm/batchNormTraining.ts): on wasm, a
  * BatchNormalization layer in training gives the same output, gradients (x, gamma, beta) and moving
  * statistics as tfjs-layers' own op-by-op graph on the cpu backend, and leaks nothing.
  */
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, relativeError, expectNoLeak } from './helpers';
 import { Random } from '../lib/runtime/random';
-import { registerFastBatchNorm } from '../lib/runtime/batchNorm';
+import { registerFastBatchNorm } from '../lib/runtime/wasm/batchNormTraining';
 
 interface Outcome { y: Float32Array; dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array; movingMean: Float32Array; movingVariance: Float32Array }
 

@@ -1,5 +1,10 @@
-/** The benchmark's report: the --json shape the issue asks for, ratios from the same run, the reason PyTorch is skipped. */
-import { formatReport, reportJson, torchUnavailable, BenchReport } from '../lib/bench/benchmark';
+/**
+ * The benchmark: its workloads are the files of lib/bench/workloads/ (each PyTorch script beside its
+ * workload); the report's --json shape, ratios from the same run, the reason PyTorch is skipped.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { benchWorkloads, formatReport, reportJson, torchUnavailable, BenchReport } from '../lib/bench/benchmark';
 
 const report: BenchReport = {
   machine: { cpus: 'test CPU', cores: 2, node: 'v20', tfjs: '4.22.0', wasmThreads: 2 },
@@ -29,4 +34,19 @@ test('the table prints each ratio, RSS and, with --profile, the top kernels', ()
 
 test('PyTorch is skipped with a reason when the interpreter or torch is missing', () => {
   expect(torchUnavailable('/nonexistent/python3')).toMatch(/does not exist/);
+});
+
+test('the workloads are the files of lib/bench/workloads/, each id its file name, each PyTorch script beside its workload', () => {
+  const dir = path.join(__dirname, '..', 'lib', 'bench', 'workloads');
+  const workloads = benchWorkloads();
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
+  expect(workloads.map((w) => w.id).sort()).toEqual(files.sort());
+  expect(workloads.map((w) => w.id)).toEqual(['classifiers', 'pix2pix', 'styleLoss', 'hourglass', 'grading']);
+  for (const f of files) {
+    const scripts = [...fs.readFileSync(path.join(dir, `${f}.ts`), 'utf8').matchAll(/'([A-Za-z0-9_]+\.py)'/g)].map((m) => m[1]);
+    for (const script of scripts) expect(script).toBe(`${f}.py`);
+    if (scripts.length) expect(fs.existsSync(path.join(dir, `${f}.py`))).toBe(true);
+  }
+  // Every PyTorch script belongs to a workload.
+  for (const py of fs.readdirSync(dir).filter((f) => f.endsWith('.py'))) expect(files).toContain(py.replace(/\.py$/, ''));
 });

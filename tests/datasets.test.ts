@@ -28,14 +28,16 @@ test('each box is the tight box of its mask, keypoints and centre lie on the obj
     for (const o of list) {
       const area = o.mask.reduce((s, v) => s + v, 0);
       if (area === 0) continue; // fully hidden by a later object
+      // The kit's frame (lib/ops/boxes.ts): pixel i's centre is x = i, so the box runs from the first
+      // covered column - 0.5 to the last + 0.5.
       let [x1, y1, x2, y2] = [Infinity, Infinity, -Infinity, -Infinity];
       o.mask.forEach((v, p) => {
         if (!v) return;
         const x = p % 48;
         const y = Math.floor(p / 48);
-        x1 = Math.min(x1, x); y1 = Math.min(y1, y); x2 = Math.max(x2, x + 1); y2 = Math.max(y2, y + 1);
+        x1 = Math.min(x1, x); y1 = Math.min(y1, y); x2 = Math.max(x2, x); y2 = Math.max(y2, y);
       });
-      expect(o.box).toEqual([x1, y1, x2, y2]);
+      expect(o.box).toEqual([x1 - 0.5, y1 - 0.5, x2 + 0.5, y2 + 0.5]);
       for (const [kx, ky] of o.keypoints) {
         expect(Math.hypot(kx - o.center[0], ky - o.center[1])).toBeLessThanOrEqual(o.radius + 1e-6);
       }

@@ -9,7 +9,7 @@ import { gradCam, guidedGradCam } from '../lib/explain/gradCam';
 import { saliency, smoothGrad } from '../lib/explain/saliency';
 import { reluBackward, guidedBackprop, deconvnet } from '../lib/explain/guidedBackprop';
 import { occlusion } from '../lib/explain/occlusion';
-import { spearman, pointingGame } from '../lib/explain/faithfulness';
+import { spearman, spearmanPerImage, pointingGame } from '../lib/explain/faithfulness';
 import { channelAblation } from '../lib/explain/inspect';
 
 beforeAll(() => useBackend('wasm'));
@@ -112,6 +112,21 @@ test('faithfulness helpers: Spearman correlation and the pointing game', () => {
   const mask = [0, 0, 0, 0, 0, 1, 0, 0, 0];
   expect(pointingGame(maps, [mask, mask], 0).hits).toEqual([true, false]);
   expect(pointingGame(maps, [mask, mask], 3).hitRate).toBe(1);
+});
+
+test('spearmanPerImage ranks each image on its own: not one correlation over the batch, and keeps no tensor', () => {
+  // Image 0 agrees in order, image 1 is reversed; pooled over the batch the offsets would dominate.
+  const a = tf.tensor3d([[[1, 2], [3, 4]], [[101, 102], [103, 104]]]);
+  const b = tf.tensor3d([[[10, 20], [30, 40]], [[4, 3], [2, 1]]]);
+  const before = tf.memory().numTensors;
+  const rho = spearmanPerImage(a, b);
+  expect(tf.memory().numTensors).toBe(before);
+  expect(rho[0]).toBeCloseTo(1, 10);
+  expect(rho[1]).toBeCloseTo(-1, 10);
+  // One correlation over the pooled batch is another number (-0.76 here), not the mean of the images' (0).
+  expect(Math.abs(spearman(a.dataSync(), b.dataSync()) - (rho[0] + rho[1]) / 2)).toBeGreaterThan(0.5);
+  expect(() => spearmanPerImage(a, tf.zeros([2, 4]))).toThrow(/one shape/);
+  tf.dispose([a, b]);
 });
 
 test('the explanation methods leave no tensors behind', async () => {

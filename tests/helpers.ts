@@ -1,7 +1,7 @@
 /** Shared test helpers: backend switching and tensor comparison. */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../lib/runtime/wasmKernels';
+import { registerWasmTrainingKernels } from '../lib/runtime/wasm/kernels';
 
 let wasmReady = false;
 

@@ -64,7 +64,8 @@ describe('models, CenterNet and data', () => {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const L = require('../lib/landmarks') as typeof import('../lib/landmarks');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { focalLoss, centerNetLoss, modelLoss } = require('../lib/train/losses') as typeof import('../lib/train/losses');
+  const { modelLoss } = require('../lib/train/losses') as typeof import('../lib/train/losses');
+  const { focalLoss, centerNetLoss, spatialSoftmax, spatialCrossEntropy } = L;
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { generateFaces } = require('../datasets/faces') as typeof import('../datasets/faces');
 
@@ -129,16 +130,19 @@ describe('models, CenterNet and data', () => {
     expect(Number.isNaN(ap.perClass[0])).toBe(true); // no ground truth of class 0
   });
 
-  test('AP@0.5: a duplicate is a false positive, a low-IoU box misses, precision is made monotone', () => {
-    const truth = [{ boxes: [[0, 0, 10, 10], [20, 20, 30, 30]] as L.Box[], classes: [0, 0] }];
-    const dets = [[
-      { box: [0, 0, 10, 10] as L.Box, score: 0.9, classId: 0 },
-      { box: [0, 0, 10, 10] as L.Box, score: 0.8, classId: 0 },   // duplicate: FP
-      { box: [20, 20, 30, 30] as L.Box, score: 0.7, classId: 0 }, // TP at rank 3
-      { box: [25, 25, 40, 40] as L.Box, score: 0.6, classId: 0 }, // IoU < 0.5: FP
-    ]];
-    // recall 0.5 at precision 1, recall 1 at precision 2/3: AP = 0.5 * 1 + 0.5 * 2/3.
-    expect(L.averagePrecision(dets, truth, 1).mean).toBeCloseTo(0.5 + 0.5 * (2 / 3), 6);
+  test('spatial softmax: each channel is a distribution over the H x W cells, and the spatial cross-entropy is -log of it at a one-hot target', () => {
+    const logits = tf.randomNormal([2, 4, 5, 3], 0, 2, 'float32', 9) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const p = spatialSoftmax(logits);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    const sums = p.sum([1, 2]).dataSync();
+    sums.forEach((v) => expect(v).toBeCloseTo(1, 5));
+    // One-hot target at cell (y 2, x 3) of image 1, channel 2, zeros elsewhere (other channels contribute 0).
+    const target = tf.buffer([2, 4, 5, 3]);
+    target.set(1, 1, 2, 3, 2);
+    const ce = spatialCrossEntropy(logits, target.toTensor()).dataSync()[0];
+    expect(ce).toBeCloseTo(-Math.log(p.arraySync()[1][2][3][2]) / (2 * 3), 4); // mean over images and landmarks
+    tf.dispose([logits, p]);
   });
 
   test('synthetic faces are deterministic by seed, in [0, 1], with K landmarks inside the image', () => {

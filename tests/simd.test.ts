@@ -1,5 +1,5 @@
 /**
- * The kit's own WebAssembly SIMD module (lib/runtime/simd/kernels.c): the embedded binaries are what
+ * The kit's own WebAssembly SIMD module (lib/runtime/wasm/simd/kernels.c): the embedded binaries are what
  * the source compiles to, they import tfjs's memory and nothing else, and the kernels work on
  * tensors in both wasm builds (the threaded build's shared memory is covered in wasmThreads.test.ts).
  */
@@ -7,10 +7,10 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { PLAIN_WASM, SHARED_WASM, SOURCE_SHA256 } from '../lib/runtime/simd/binary';
+import { PLAIN_WASM, SHARED_WASM, SOURCE_SHA256 } from '../lib/runtime/wasm/simd/binary';
 
 const root = path.join(__dirname, '..');
-const source = path.join(root, 'lib/runtime/simd/kernels.c');
+const source = path.join(root, 'lib/runtime/wasm/simd/kernels.c');
 
 function hasTool(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;

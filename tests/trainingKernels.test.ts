@@ -6,8 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildVggClassifier } from '../lib/nn/vgg';
-import { buildPatchGan, buildUNetGenerator, createPix2Pix, pix2pixStep } from '../lib/nn/pix2pix';
-import { buildStyleFeatureNet, gramMatrix, styleLoss, styleLossAndGradient } from '../lib/nn/style';
+import { buildUNetGenerator } from '../lib/nn/unet';
+import { buildPatchGan } from '../lib/nn/patchGan';
+import { createPix2Pix, pix2pixStep } from '../lib/gan/pix2pix';
+import { buildStyleFeatureNet } from '../lib/nn/styleFeatures';
+import { gramMatrix, styleLoss, styleLossAndGradient } from '../lib/perceptual/styleLoss';
 import { softmaxCrossEntropy } from '../lib/train/classifier';
 import { Random } from '../lib/runtime/random';
 import { onBackend, relativeError, useBackend } from './helpers';

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { onBackend, relativeError, useBackend, expectNoLeak } from './helpers';
 import { Random } from '../lib/runtime/random';
-import { conv2dBackpropFilter } from '../lib/runtime/wasmKernels';
+import { conv2dBackpropFilter } from '../lib/runtime/wasm/kernels/convolution';
 
 function randomTensor(shape: number[], seed: number): tf.Tensor {
   const rng = new Random(seed);

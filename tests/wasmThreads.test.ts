@@ -1,18 +1,18 @@
 /**
- * Both cores for the wasm backend (lib/runtime/wasmThreads.ts): tfjs's threaded wasm build starts
+ * Both cores for the wasm backend (lib/runtime/wasm/threads.ts): tfjs's threaded wasm build starts
  * under Node, gives the same gradients as the single-threaded build, and lets the process exit.
  * Run in child processes on the built kit (dist/), as a user's script would: if a tfjs upgrade
  * changes what the loader relies on, these fail.
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { requestedThreads, threadedBuildProblem } from '../lib/runtime/wasmThreads';
+import { requestedThreads, threadedBuildProblem } from '../lib/runtime/wasm/threads';
 
 const root = path.join(__dirname, '..');
 
 const script = `
 const { initRuntime, tf } = require('./dist/lib/runtime');
-const { setWasmThreads, wasmThreadCount } = require('./dist/lib/runtime/wasmThreads');
+const { setWasmThreads, wasmThreadCount } = require('./dist/lib/runtime/wasm/threads');
 (async () => {
   const info = await initRuntime({ quiet: true });
   const started = wasmThreadCount();

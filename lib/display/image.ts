@@ -188,7 +188,7 @@ export function showGrid(images: ImageLike[], options: GridOptions = {}): void {
 }
 
 export interface Annotations {
-  /** [x1, y1, x2, y2] in image pixels. */
+  /** [x1, y1, x2, y2] in image pixels (the frame `units` names). */
   boxes?: [number, number, number, number][];
   /** A label drawn at each box's corner. */
   labels?: string[];
@@ -199,22 +199,27 @@ export interface Annotations {
   /** CSS colours, one per point (default red with a white rim). */
   pointColors?: string[];
   /**
-   * 'edges' (default): x = 0 is the left edge of the image (the shapes generator's keypoints);
-   * 'index': x = i is the centre of pixel column i (lib/landmarks, the faces data set).
+   * The frame of `boxes` and `points`: 'index' (default), the kit's (x = i is the centre of pixel
+   * column i: lib/ops/boxes.ts, every data set and decoder of the kit); 'edges', x = 0 is the left
+   * edge of the image (COCO, torchvision, a canvas).
    */
-  pointUnits?: 'edges' | 'index';
+  units?: 'index' | 'edges';
+  /** The frame of `points` only, overriding `units` (kept for notebooks that name it). */
+  pointUnits?: 'index' | 'edges';
 }
 
 const ANNOTATION_COLORS = ['#ff3b30', '#34c759', '#007aff', '#ffcc00', '#af52de', '#ff9500', '#5ac8fa'];
 
 /** Draws boxes, labels and points (image pixel units) at offset (x0, y0) with `scale`. */
 function drawAnnotations(ctx: SKRSContext2D, annotations: Annotations, x0: number, y0: number, scale: number): void {
-  const shift = annotations.pointUnits === 'index' ? 0.5 : 0;
+  // The canvas works in pixel edges: the kit's frame is shifted by half a pixel.
+  const boxShift = (annotations.units ?? 'index') === 'index' ? 0.5 : 0;
+  const shift = (annotations.pointUnits ?? annotations.units ?? 'index') === 'index' ? 0.5 : 0;
   ctx.save();
   ctx.translate(x0, y0);
   ctx.lineWidth = 2;
   ctx.font = 'bold 11px "DejaVu Sans", sans-serif';
-  (annotations.boxes ?? []).forEach(([x1, y1, x2, y2], i) => {
+  (annotations.boxes ?? []).map((b) => b.map((v) => v + boxShift)).forEach(([x1, y1, x2, y2], i) => {
     const color = annotations.colors?.[i] ?? ANNOTATION_COLORS[i % ANNOTATION_COLORS.length];
     ctx.strokeStyle = color;
     ctx.strokeRect(x1 * scale, y1 * scale, (x2 - x1) * scale, (y2 - y1) * scale);

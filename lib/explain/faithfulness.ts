@@ -117,6 +117,20 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /**
+ * Spearman rank correlation image by image between two batches of maps of one shape [N, ...] (e.g.
+ * [N, H, W] explanations of a model and of its randomised copy): one value in [-1, 1] per image,
+ * the comparison of Adebayo et al.'s sanity check.
+ * Reads the values; keeps no tensor.
+ */
+export function spearmanPerImage(a: tf.Tensor, b: tf.Tensor): number[] {
+  if (a.shape.join() !== b.shape.join()) throw new Error(`spearmanPerImage: maps of shape [${a.shape}] and [${b.shape}]; both must have one shape [N, ...]`);
+  const n = a.shape[0];
+  const [va, vb] = [a.dataSync(), b.dataSync()];
+  const per = va.length / n;
+  return Array.from({ length: n }, (_, i) => spearman(va.subarray(i * per, (i + 1) * per), vb.subarray(i * per, (i + 1) * per)));
+}
+
+/**
  * A copy of `model` with kernels re-drawn (He-normal, seeded) and biases zeroed: what the
  * randomisation sanity check compares against. `layers`: the names of the layers to randomise
  * (default all); Adebayo et al.'s cascading test randomises from the top down (e.g. ['logits'] first).

@@ -1,9 +1,22 @@
 /**
- * CenterNet targets and decoding (Zhou et al. 2019; xingyizhou/CenterNet), at output stride s:
- * every object is a point — its box centre c = ((x1 + x2) / 2, (y1 + y2) / 2) / s — splatted as a
- * Gaussian on its class's heatmap at the integer cell floor(c), with the box size (w, h) / s and the
- * sub-cell offset c - floor(c) regressed at that cell. Decoding: sigmoid, 3x3 max-pool NMS (a peak is
- * a cell equal to the max of its neighbourhood), top K, then box = (cell + offset) * s -/+ size * s / 2.
+ * CenterNet (Zhou et al. 2019, "Objects as Points"; xingyizhou/CenterNet): targets, decoding and
+ * loss in one place. The network is lib/nn/hourglass.ts's buildCenterNet (outputs [heatmap logits
+ * [N, H, W, C], size [N, H, W, 2], offset [N, H, W, 2]]); AP is lib/ops/averagePrecision.ts.
+ *
+ * Every object is a point: its box centre, splatted as a Gaussian on its class's heatmap at the
+ * output cell that contains it, with the box size (w, h) / s and the centre's position inside that
+ * cell regressed at that cell. Decoding: sigmoid, 3x3 max-pool NMS (a peak is a cell equal to the
+ * max of its neighbourhood), top K, then the box back in image pixels.
+ *
+ * Coordinates: boxes in the kit's frame (pixel centres at integers, lib/ops/boxes.ts). At output
+ * stride s, cell u covers the image columns s*u .. s*u + s - 1; an image coordinate x sits at
+ * g = (x + 0.5) / s on the grid measured from the cells' edges, so its cell is floor(g) and the
+ * offset target g - floor(g) is in [0, 1). This is CenterNet's `ct / down_ratio` written in the
+ * kit's frame (CenterNet's COCO boxes are pixel edges, i.e. x + 0.5). Decoding inverts it:
+ * x = (cell + offset) * s - 0.5.
+ *
+ * Packed targets, one image: [size, size, C + 5] = C heatmaps, size (w, h), offset (dx, dy), mask
+ * (1 at centre cells); `centerNetTargets` stacks them for a batch, `centerNetLoss` unpacks them.
  *
  * The Gaussian radius. CenterNet's gaussian_radius (inherited from CornerNet) solves three quadratics
  * for the largest corner shift that keeps IoU >= min_overlap, but returns (b + sqrt(D)) / 2 where the
@@ -14,10 +27,9 @@
  * intended formula; both are tested (tests/landmarks.test.ts) and compared in lesson 03.
  */
 import * as tf from '@tensorflow/tfjs';
-
-export type Box = [number, number, number, number];
-
-export interface Detection { box: Box; score: number; classId: number }
+import { Box } from '../ops/boxes';
+import { Detection } from '../ops/averagePrecision';
+import { maxPoolNms } from '../ops/nms';
 
 /** Gaussian radius for a box of `height` x `width` (output pixels) and IoU `minOverlap` (default 0.7). */
 export function gaussianRadius(height: number, width: number, minOverlap = 0.7, variant: 'centernet' | 'corrected' = 'centernet'): number {
@@ -39,17 +51,23 @@ export interface CenterNetTargetOptions {
   radius?: 'centernet' | 'corrected';
 }
 
+/** Channels of the packed targets for `numClasses` classes: C heatmaps, size 2, offset 2, mask 1. */
+export function centerNetChannels(numClasses: number): number {
+  return numClasses + 5;
+}
+
 /**
- * Packed targets [size, size, C + 5] for one image: C heatmaps (max of the objects' Gaussians,
- * exactly 1 at each centre cell), size (w, h), offset (dx, dy), mask (1 at centre cells).
+ * Packed targets [size, size, C + 5] for one image (flat, HWC): C heatmaps (max of the objects'
+ * Gaussians, exactly 1 at each centre cell), size (w, h) in output cells, offset (dx, dy) in [0, 1),
+ * mask (1 at centre cells). `boxes` in image pixels, the kit's frame; `classes` in [0, C).
  */
 export function encodeCenterNet(boxes: Box[], classes: number[], o: CenterNetTargetOptions): Float32Array {
   const { size, stride, numClasses: c } = o;
-  const depth = c + 5;
+  const depth = centerNetChannels(c);
   const out = new Float32Array(size * size * depth);
   boxes.forEach(([x1, y1, x2, y2], i) => {
     const w = (x2 - x1) / stride, h = (y2 - y1) / stride;
-    const cx = (x1 + x2) / 2 / stride, cy = (y1 + y2) / 2 / stride;
+    const cx = ((x1 + x2) / 2 + 0.5) / stride, cy = ((y1 + y2) / 2 + 0.5) / stride;
     const ix = Math.min(size - 1, Math.max(0, Math.floor(cx))), iy = Math.min(size - 1, Math.max(0, Math.floor(cy)));
     const radius = Math.max(0, Math.floor(gaussianRadius(Math.ceil(h), Math.ceil(w), 0.7, o.radius ?? 'centernet')));
     const sigma = (2 * radius + 1) / 6;
@@ -70,17 +88,30 @@ export function encodeCenterNet(boxes: Box[], classes: number[], o: CenterNetTar
 }
 
 /**
+ * Packed targets for a batch: [N, size, size, C + 5], image n from `objects[n]` (each object's box,
+ * in the kit's frame, and class index `label`: what the shapes generator's instances carry).
+ * Caller disposes.
+ */
+export function centerNetTargets(objects: { box: Box; label: number }[][], o: CenterNetTargetOptions): tf.Tensor4D {
+  const depth = centerNetChannels(o.numClasses);
+  const perImage = o.size * o.size * depth;
+  const out = new Float32Array(objects.length * perImage);
+  objects.forEach((list, n) => out.set(encodeCenterNet(list.map((x) => x.box), list.map((x) => x.label), o), n * perImage));
+  return tf.tensor4d(out, [objects.length, o.size, o.size, depth]);
+}
+
+/**
  * Detections from CenterNet outputs for each image of the batch: peaks of sigmoid(heatmap) that
- * survive 3x3 max-pool NMS, the top `k` by score (default 100), above `threshold` (default 0.05).
+ * survive 3x3 max-pool NMS, the top `k` by score (default 100), above `threshold` (default 0.05);
+ * boxes in image pixels, the kit's frame.
  */
 export function decodeCenterNet(outputs: tf.Tensor[], stride: number, k = 100, threshold = 0.05): Detection[][] {
   const [heat, size, offset] = outputs;
   const [n, h, w, c] = heat.shape as number[];
-  const [peaks, sizes, offsets] = tf.tidy(() => {
-    const p = tf.sigmoid(heat);
-    const max = tf.maxPool(p as tf.Tensor4D, 3, 1, 'same');
-    return [p.mul(p.equal(max).toFloat()).dataSync(), size.dataSync(), offset.dataSync()];
-  });
+  const peaksTensor = tf.tidy(() => maxPoolNms(tf.sigmoid(heat) as tf.Tensor4D));
+  // Read outside tidy: tidy walks every element of a returned typed array.
+  const [peaks, sizes, offsets] = [peaksTensor.dataSync(), size.dataSync(), offset.dataSync()];
+  peaksTensor.dispose();
   const out: Detection[][] = [];
   for (let b = 0; b < n; b++) {
     const cand: { score: number; i: number; cls: number }[] = [];
@@ -92,7 +123,7 @@ export function decodeCenterNet(outputs: tf.Tensor[], stride: number, k = 100, t
     out.push(cand.slice(0, k).map(({ score, i, cls }) => {
       const y = Math.floor(i / w), x = i % w;
       const base = (b * h * w + i) * 2;
-      const cx = (x + offsets[base]) * stride, cy = (y + offsets[base + 1]) * stride;
+      const cx = (x + offsets[base]) * stride - 0.5, cy = (y + offsets[base + 1]) * stride - 0.5;
       const bw = sizes[base] * stride, bh = sizes[base + 1] * stride;
       return { box: [cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2] as Box, score, classId: cls };
     }));
@@ -100,44 +131,48 @@ export function decodeCenterNet(outputs: tf.Tensor[], stride: number, k = 100, t
   return out;
 }
 
-export function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const iy = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = ix * iy;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
+/**
+ * CenterNet's focal loss (Law & Deng's variant of Lin et al.), exactly as CenterNet's _neg_loss:
+ * p = clamp(sigmoid(logit), 1e-4, 1 - 1e-4); at peaks (y = 1): (1 - p)^2 log p; elsewhere
+ * (1 - y)^4 p^2 log(1 - p); the sum divided by the number of peaks (or just the negative sum when
+ * there is none). `logits` and `heatmapTarget` [N, H, W, C]; the target is the Gaussian-splatted
+ * heatmap, 1 exactly at object centres.
+ */
+export function focalLoss(logits: tf.Tensor, heatmapTarget: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const p = tf.sigmoid(logits).clipByValue(1e-4, 1 - 1e-4);
+    const pos = heatmapTarget.equal(1).toFloat();
+    const neg = tf.sub(1, pos);
+    const posLoss = tf.log(p).mul(tf.square(tf.sub(1, p))).mul(pos).sum();
+    const negLoss = tf.log(tf.sub(1, p)).mul(tf.square(p)).mul(tf.pow(tf.sub(1, heatmapTarget), 4)).mul(neg).sum();
+    const numPos = pos.sum();
+    return tf.neg(tf.add(posLoss, negLoss)).div(tf.maximum(numPos, 1)) as tf.Scalar;
+  });
+}
+
+/** L1 of `pred` against `target` at the masked centres, / (mask sum x channels + 1e-4) (CenterNet's RegL1Loss). */
+export function maskedL1(pred: tf.Tensor, target: tf.Tensor, mask: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const channels = pred.shape[pred.rank - 1] as number;
+    return tf.abs(tf.sub(pred, target)).mul(mask).sum().div(mask.sum().mul(channels).add(1e-4)) as tf.Scalar;
+  });
 }
 
 /**
- * Average precision at an IoU threshold (default 0.5), per class and their mean, VOC style: detections
- * sorted by score, each matched greedily to the best unmatched ground-truth box of its class with IoU
- * >= threshold; AP = area under the precision-recall curve with precision made monotone (all points).
+ * CenterNet's loss: focal loss on the heatmap + 0.1 x L1 size + 1 x L1 offset at the centres (the
+ * paper's weights), from the model's outputs and packed targets [N, H, W, C + 5]. Returns the total
+ * and its three parts; caller disposes.
  */
-export function averagePrecision(detections: Detection[][], truth: { boxes: Box[]; classes: number[] }[], numClasses: number, iouThreshold = 0.5): { perClass: number[]; mean: number } {
-  const perClass: number[] = [];
-  for (let cls = 0; cls < numClasses; cls++) {
-    const dets: { score: number; image: number; box: Box }[] = [];
-    detections.forEach((d, image) => d.forEach((x) => { if (x.classId === cls) dets.push({ score: x.score, image, box: x.box }); }));
-    dets.sort((a, b) => b.score - a.score);
-    const gts = truth.map((t) => t.boxes.filter((_, i) => t.classes[i] === cls));
-    const total = gts.reduce((s, g) => s + g.length, 0);
-    if (total === 0) { perClass.push(NaN); continue; }
-    const used = gts.map((g) => g.map(() => false));
-    const tp: number[] = [];
-    for (const d of dets) {
-      let best = -1, bestIou = iouThreshold;
-      gts[d.image].forEach((g, j) => { const v = iou(d.box, g); if (!used[d.image][j] && v >= bestIou) { best = j; bestIou = v; } });
-      if (best >= 0) used[d.image][best] = true;
-      tp.push(best >= 0 ? 1 : 0);
-    }
-    const precision: number[] = [], recall: number[] = [];
-    let cum = 0;
-    tp.forEach((t, i) => { cum += t; precision.push(cum / (i + 1)); recall.push(cum / total); });
-    for (let i = precision.length - 2; i >= 0; i--) precision[i] = Math.max(precision[i], precision[i + 1]);
-    let ap = 0, prevRecall = 0;
-    for (let i = 0; i < precision.length; i++) { ap += (recall[i] - prevRecall) * precision[i]; prevRecall = recall[i]; }
-    perClass.push(ap);
-  }
-  const valid = perClass.filter((x) => !Number.isNaN(x));
-  return { perClass, mean: valid.length ? valid.reduce((a, b) => a + b, 0) / valid.length : 0 };
+export function centerNetLoss(outputs: tf.Tensor[], packed: tf.Tensor): { total: tf.Scalar; heatmap: tf.Scalar; size: tf.Scalar; offset: tf.Scalar } {
+  return tf.tidy(() => {
+    const [heatLogits, size, offset] = outputs;
+    const c = heatLogits.shape[3] as number;
+    const [n, h, w] = packed.shape;
+    const part = (start: number, count: number) => packed.slice([0, 0, 0, start], [n, h, w, count]);
+    const heatmap = focalLoss(heatLogits, part(0, c));
+    const mask = part(c + 4, 1);
+    const sizeLoss = maskedL1(size, part(c, 2), mask);
+    const offsetLoss = maskedL1(offset, part(c + 2, 2), mask);
+    return { total: tf.addN([heatmap, sizeLoss.mul(0.1), offsetLoss]) as tf.Scalar, heatmap, size: sizeLoss, offset: offsetLoss };
+  });
 }

@@ -3,14 +3,19 @@
  * on a heatmap at output stride s; the network predicts heatmaps, a decoder turns them back into
  * coordinates.
  *
- * Conventions: coordinates are in pixel-index units (the centre of pixel column i is x = i); a
- * heatmap at stride s has heatmap coordinate u = x / s, kept as a float (encoding with truncated
- * integer centres makes sub-pixel recovery impossible). Heatmaps are [H, W, K] (one channel per
- * landmark), peak value 1 for the Gaussian (not normalised), as in the stacked-hourglass reference.
+ * Conventions: coordinates are in the kit's frame (the centre of pixel column i is x = i;
+ * lib/ops/boxes.ts); a heatmap at stride s has heatmap coordinate u = x / s, kept as a float
+ * (encoding with truncated integer centres makes sub-pixel recovery impossible). So heatmap cell u
+ * stands for image pixel s*u, the first pixel of the block it covers, not the block's centre
+ * s*u + (s - 1) / 2 (CenterNet's grid, lib/landmarks/centernet.ts, uses the centre): a constant
+ * shift that the network learns and the decoders undo (predictHeatmapLandmarks multiplies by s),
+ * and the mapping assignment 02 grades against. Heatmaps are [H, W, K] (one channel per landmark),
+ * peak value 1 for the Gaussian (not normalised), as in the stacked-hourglass reference.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Point } from '../ops/boxes';
 
-export type Point = [number, number];
+export type { Point };
 
 export interface HeatmapOptions {
   /** Heatmap height and width. */

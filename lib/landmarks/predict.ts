@@ -1,11 +1,12 @@
 /**
- * From a trained landmark model to coordinates in image pixels (pixel-index units), for both
+ * From a trained landmark model to coordinates in image pixels (the kit's frame, lib/ops/boxes.ts), for both
  * heads of the lesson: heatmaps (decoded by lib/landmarks/decoders.ts, then scaled by the stride)
  * and coordinate regression (outputs are x / W and y / H). Batched, no tensors kept.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Point } from './heatmap';
 import { decodeHeatmaps, Decoder } from './decoders';
+import { spatialSoftmax } from './heatmapLoss';
 
 function batches(n: number, size: number): [number, number][] {
   const out: [number, number][] = [];
@@ -25,9 +26,7 @@ export function predictHeatmapLandmarks(model: tf.LayersModel, x: tf.Tensor4D, o
       const outputs = model.predict(x.slice([start, 0, 0, 0], [size, -1, -1, -1]), { batchSize: size }) as tf.Tensor | tf.Tensor[];
       const list = Array.isArray(outputs) ? outputs : [outputs];
       const o = list[options.stack ?? list.length - 1];
-      if (options.activation !== 'softmax') return o;
-      const [n, h, w, k] = o.shape as number[];
-      return tf.softmax(o.reshape([n, h * w, k]).transpose([0, 2, 1])).transpose([0, 2, 1]).reshape([n, h, w, k]);
+      return options.activation === 'softmax' ? spatialSoftmax(o as tf.Tensor4D) : o;
     });
     const [, h, w, k] = data.shape as number[];
     const values = data.dataSync();

@@ -1,5 +1,6 @@
-/** Models. */
+/** Architectures: the layers of a model and nothing else (losses, steps and codecs live in each topic's folder). */
 export * from './vgg';
 export * from './hourglass';
-export * from './pix2pix';
-export * from './style';
+export * from './unet';
+export * from './patchGan';
+export * from './styleFeatures';

@@ -2,14 +2,14 @@
  * Choosing the tfjs backend.
  *
  * Order: @tensorflow/tfjs-node-gpu (CUDA) > @tensorflow/tfjs-node > wasm (XNNPACK, SIMD) > cpu
- * (pure JS, a last resort: ~140x slower to train than wasm on this machine class).
+ * (pure JS, a last resort: hundreds of times slower to train than wasm; measured: docs/design.md, "Benchmark").
  * `CVKIT_BACKEND=gpu|node|wasm|cpu` forces one. tfjs-node(-gpu) are optional peer dependencies:
  * they are used when installed and working, never required. The choice is printed once.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmTrainingKernels } from './wasmKernels';
+import { registerWasmTrainingKernels } from './wasm/kernels';
 import { registerFastGradients } from './gradients';
-import { initWasmBackend, requestedThreads } from './wasmThreads';
+import { initWasmBackend, requestedThreads } from './wasm/threads';
 
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
 
@@ -75,7 +75,7 @@ export function requestedBackend(env: NodeJS.ProcessEnv = process.env): BackendC
 /**
  * Picks and initialises the backend once per process; later calls return the same result.
  * With `quiet: false` (the default) prints one line naming the backend. `wasmThreads` sets the size
- * of the wasm backend's thread pool (default CVKIT_THREADS, else every core; see wasmThreads.ts).
+ * of the wasm backend's thread pool (default CVKIT_THREADS, else every core; see wasm/threads.ts).
  */
 export function initRuntime(options: { quiet?: boolean; wasmThreads?: number } = {}): Promise<RuntimeInfo> {
   if (ready == null) {

@@ -5,7 +5,7 @@
  * `composedKernel` wraps the inputs as tensors, runs `compute` inside `tf.tidy`, and hands the
  * result's data over to the engine (one extra backend reference, then the temporary tensor is
  * disposed), so a composed kernel leaves no tensor behind. Used by the wasm training kernels
- * (see lib/runtime/wasmKernels.ts) and taught in the autograd lesson.
+ * (see lib/runtime/wasm/kernels) and taught in the autograd lesson.
  */
 import * as tf from '@tensorflow/tfjs';
 

@@ -3,6 +3,6 @@ export * from './backend';
 export * from './random';
 export * from './modelIO';
 export * from './paths';
-export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasmKernels';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS, WASM_KERNELS } from './wasm';
 export { registerComposedKernel } from './composedKernel';
 export { registerFastGradients } from './gradients';

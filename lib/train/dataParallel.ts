@@ -7,15 +7,15 @@
  * Batch-norm statistics are per share (as in PyTorch's DistributedDataParallel without SyncBN).
  *
  * Threads: CVKIT_THREADS, else one per core (at most 2) on wasm, else 1. While replicas run, the wasm
- * backend's own XNNPACK pool is shrunk to one thread (the replicas are the parallelism; measured on
- * 2 cores, VGG-small step: replicas + 1-thread pools 815 ms, replicas + 2-thread pool 884 ms).
+ * backend's own XNNPACK pool is shrunk to one thread: the replicas are the parallelism, and a
+ * 2-thread pool beside them was slower (measured: docs/design.md, "Both cores").
  */
 import { Worker } from 'worker_threads';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { projectPath } from '../runtime/paths';
-import { setWasmThreads } from '../runtime/wasmThreads';
+import { setWasmThreads } from '../runtime/wasm/threads';
 import { LossKind, lossGradients } from './losses';
 import { flattenTensors, unflattenInto } from './flatten';
 

@@ -1,4 +1,5 @@
-"""Timing shared by the PyTorch sides of `npm run bench` (scripts/bench_torch*.py)."""
+"""The Python side of lib/bench/harness.ts: timing shared by the PyTorch scripts of `npm run bench`
+(lib/bench/workloads/*.py, each beside the workload it mirrors; run with this folder on PYTHONPATH)."""
 import time
 
 

@@ -1,16 +1,17 @@
 /**
- * Direct access to tensors' memory on the wasm backend, for the data-movement parts of the
- * training kernels (im2col, transposes, filter flips, pooling gradients).
+ * Direct access to tensors' memory on the wasm backend, for the kit's wasm kernels (im2col,
+ * transposes, filter flips, pooling gradients, reductions).
  *
  * tfjs's wasm tensors live in the module's heap. Reading them with `dataSync()` copies them out
  * and `tf.tensor(values)` copies them back in; for a kernel that only moves data, those two copies
- * cost as much as the work. Here a kernel gets a Float32Array *view* of an input's memory and
- * writes its result straight into a freshly allocated output. A view is only valid until the next
- * allocation (the heap may grow and detach it), so allocate every output first, then take views.
+ * cost as much as the work. Here a kernel gets a Float32Array *view* of an input's memory, or its
+ * byte offset for the SIMD module (lib/runtime/wasm/simd.ts), and writes its result straight into a
+ * freshly allocated output. A view is only valid until the next allocation (the heap may grow and
+ * detach it), so allocate every output first, then take views; byte offsets stay valid.
  */
 import * as tf from '@tensorflow/tfjs';
-import { offsetOf, simdKernels } from './simd';
 
+/** The parts of tfjs-backend-wasm's backend object the kit uses. */
 export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
@@ -27,20 +28,6 @@ export function isWasmHeapBackend(backend: unknown): backend is WasmBackendLike 
 export function heapF32(backend: WasmBackendLike, info: tf.TensorInfo): Float32Array {
   if (info.dtype !== 'float32') throw new Error(`wasm heap view: expected float32, got ${info.dtype}`);
   return backend.typedArrayFromHeap(info) as Float32Array;
-}
-
-/**
- * Transposes the last two axes of a [..., rows, cols] float32 tensor into a new backend allocation
- * (transpose_last_two in lib/runtime/simd/kernels.c: 4x4 SIMD blocks within 32x32 tiles).
- */
-export function transposeLastTwo(backend: WasmBackendLike, info: tf.TensorInfo): tf.TensorInfo {
-  const shape = info.shape;
-  const rows = shape[shape.length - 2];
-  const cols = shape[shape.length - 1];
-  const batch = shape.slice(0, -2).reduce((a, b) => a * b, 1);
-  const out = backend.makeOutput([...shape.slice(0, -2), cols, rows], 'float32');
-  simdKernels(backend).transpose_last_two(offsetOf(backend, info), offsetOf(backend, out), batch, rows, cols);
-  return out;
 }
 
 /** The active backend, which must expose the wasm heap. */
@@ -65,8 +52,28 @@ export function viewOf(t: tf.Tensor): Float32Array {
   return heapF32(activeHeapBackend(), t);
 }
 
-/** A [..., rows, cols] float32 tensor on the active (wasm) backend, transposed in tiles to [..., cols, rows]. */
-export function transposedMatrix(t: tf.Tensor): tf.Tensor {
-  const backend = activeHeapBackend();
-  return tf.engine().makeTensorFromTensorInfo(transposeLastTwo(backend, t), backend as unknown as tf.KernelBackend);
+/** The byte offset of a tensor's data in the wasm memory. */
+export function offsetOf(backend: WasmBackendLike, info: tf.TensorInfo): number {
+  return backend.typedArrayFromHeap(info).byteOffset;
+}
+
+/**
+ * Runs `use` with `floats` 4-byte words of scratch memory on the wasm heap (8-byte aligned, as
+ * tfjs's allocator aligns), given as a byte offset, and frees them after.
+ */
+export function withScratch<T>(backend: WasmBackendLike, floats: number, use: (offset: number) => T): T {
+  const scratch = backend.makeOutput([Math.max(1, floats)], 'float32');
+  try {
+    return use(offsetOf(backend, scratch));
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+}
+
+/**
+ * Scratch for the blocked reductions (reduce_middle, channel_variance, batch_norm_grad_sums):
+ * `width` doubles of block sums (acc) and `width` floats for the running block (tmp), as byte offsets.
+ */
+export function withAccumulators<T>(backend: WasmBackendLike, width: number, use: (tmp: number, acc: number) => T): T {
+  return withScratch(backend, 3 * width, (acc) => use(acc + 8 * width, acc));
 }

@@ -1,6 +1,7 @@
-"""The PyTorch side of `npm run bench`: the kit's VGG-GAP classifier, same shapes, same optimiser.
+"""The PyTorch side of the classifier rows of `npm run bench` (lib/bench/workloads/classifiers.ts): the
+kit's VGG-GAP classifier (lib/nn/vgg.ts), same shapes, same optimiser; Grad-CAM as pytorch-grad-cam.
 
-Usage: bench_torch.py CONFIG_JSON THREADS  ->  prints {"train_ms", "infer_ms", "version"} (medians).
+Usage: classifiers.py CONFIG_JSON THREADS -> prints {"train_ms", "infer_ms", "gradcam1_ms", "gradcam32_ms", "version"} (medians).
 """
 import json
 import sys
@@ -8,7 +9,7 @@ import sys
 import torch
 import torch.nn as nn
 
-from torch_timing import timed
+from harness import timed
 
 config = json.loads(sys.argv[1])
 torch.set_num_threads(int(sys.argv[2]))

@@ -7,7 +7,7 @@
  * `blob:` URLs, which Node's worker_threads rejects. The package ships the worker source and the main
  * script in wasm-out/, so here, for the duration of backend initialisation only:
  *  - the flag is set true and the XNNPACK pool size is set (setThreadsCount);
- *  - URL.createObjectURL returns lib/runtime/wasmPthreadWorker.js for the worker's Blob;
+ *  - URL.createObjectURL returns lib/runtime/wasm/pthreadWorker.js for the worker's Blob;
  *  - os.cpus() reports 2 x threads cores: the build caps its pool at half of what emscripten
  *    reports as logical cores (meant for hyper-threads in browsers), which on a 2-core machine is 1.
  * The thread count comes from CVKIT_THREADS (default: every core, at most 8). Any failure falls
@@ -34,11 +34,11 @@ export function requestedThreads(env: NodeJS.ProcessEnv = process.env): number {
 
 /** The worker script (compiled; under ts-jest the sources have no .js, so dist/'s copy is used). */
 export function pthreadWorkerPath(): string {
-  const here = path.join(__dirname, 'wasmPthreadWorker.js');
+  const here = path.join(__dirname, 'pthreadWorker.js');
   if (fs.existsSync(here)) return here;
-  const built = path.join(__dirname, '..', '..', 'dist', 'lib', 'runtime', 'wasmPthreadWorker.js');
+  const built = path.join(__dirname, '..', '..', '..', 'dist', 'lib', 'runtime', 'wasm', 'pthreadWorker.js');
   if (fs.existsSync(built)) return built;
-  throw new Error(`wasmPthreadWorker.js not found next to ${__dirname} nor in dist/ (run npm run build)`);
+  throw new Error(`pthreadWorker.js not found next to ${__dirname} nor in dist/ (run npm run build)`);
 }
 
 /** Why the threaded build cannot be tried here, or null. */

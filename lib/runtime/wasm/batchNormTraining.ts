@@ -17,8 +17,8 @@
  * layer of the kit), and calls the original otherwise.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activeHeapBackend, isWasmHeapBackend, uninitialisedTensor, viewOf } from './wasmHeap';
-import { offsetOf, simdKernels, withAccumulators } from './simd';
+import { activeHeapBackend, isWasmHeapBackend, offsetOf, uninitialisedTensor, viewOf, withAccumulators } from './heap';
+import { simdKernels } from './simd';
 
 /** y = batch-normalised x (per-channel statistics over every other axis), and those statistics. */
 export interface TrainingBatchNorm {

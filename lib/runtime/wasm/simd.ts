@@ -1,14 +1,16 @@
 /**
- * cvkit's own WebAssembly SIMD kernels (lib/runtime/simd/kernels.c), instantiated on tfjs's wasm
- * memory so that they read and write tensors where they live.
+ * cvkit's own WebAssembly SIMD kernels (lib/runtime/wasm/simd/kernels.c), instantiated on tfjs's wasm
+ * memory so that they read and write tensors where they live, and the tensor-level helpers built on
+ * them (tiled transposes).
  *
  * The module imports the memory of the wasm backend (shared when tfjs runs its threaded build) and
  * keeps no state: every call gets byte offsets of tensors, from `offsetOf`, and of scratch space the
- * caller allocated. Offsets are taken after every allocation a kernel makes (the heap may move).
+ * caller allocated (lib/runtime/wasm/heap.ts). Offsets are taken after every allocation a kernel
+ * makes (the heap may move).
  */
 import * as tf from '@tensorflow/tfjs';
 import { PLAIN_WASM, SHARED_WASM } from './simd/binary';
-import { WasmBackendLike } from './wasmHeap';
+import { activeHeapBackend, offsetOf, WasmBackendLike } from './heap';
 
 export interface SimdKernels {
   reduce_middle(x: number, out: number, outer: number, mid: number, inner: number, scale: number, tmp: number, acc: number): void;
@@ -62,28 +64,22 @@ export function simdKernels(backend: WasmBackendLike): SimdKernels {
   return kernels;
 }
 
-/** The byte offset of a tensor's data in the wasm memory. */
-export function offsetOf(backend: WasmBackendLike, info: tf.TensorInfo): number {
-  return backend.typedArrayFromHeap(info).byteOffset;
+/**
+ * Transposes the last two axes of a [..., rows, cols] float32 tensor into a new backend allocation
+ * (transpose_last_two in lib/runtime/wasm/simd/kernels.c: 4x4 SIMD blocks within 32x32 tiles).
+ */
+export function transposeLastTwo(backend: WasmBackendLike, info: tf.TensorInfo): tf.TensorInfo {
+  const shape = info.shape;
+  const rows = shape[shape.length - 2];
+  const cols = shape[shape.length - 1];
+  const batch = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const out = backend.makeOutput([...shape.slice(0, -2), cols, rows], 'float32');
+  simdKernels(backend).transpose_last_two(offsetOf(backend, info), offsetOf(backend, out), batch, rows, cols);
+  return out;
 }
 
-/**
- * Runs `use` with `floats` 4-byte words of scratch memory on the wasm heap (8-byte aligned, as
- * tfjs's allocator aligns), given as a byte offset, and frees them after.
- */
-export function withScratch<T>(backend: WasmBackendLike, floats: number, use: (offset: number) => T): T {
-  const scratch = backend.makeOutput([Math.max(1, floats)], 'float32');
-  try {
-    return use(offsetOf(backend, scratch));
-  } finally {
-    backend.disposeData(scratch.dataId);
-  }
-}
-
-/**
- * Scratch for the blocked reductions (reduce_middle, channel_variance, batch_norm_grad_sums):
- * `width` doubles of block sums (acc) and `width` floats for the running block (tmp), as byte offsets.
- */
-export function withAccumulators<T>(backend: WasmBackendLike, width: number, use: (tmp: number, acc: number) => T): T {
-  return withScratch(backend, 3 * width, (acc) => use(acc + 8 * width, acc));
+/** A [..., rows, cols] float32 tensor on the active (wasm) backend, transposed in tiles to [..., cols, rows]. */
+export function transposedMatrix(t: tf.Tensor): tf.Tensor {
+  const backend = activeHeapBackend();
+  return tf.engine().makeTensorFromTensorInfo(transposeLastTwo(backend, t), backend as unknown as tf.KernelBackend);
 }

@@ -4,9 +4,9 @@
  * batch-norm axes, pooling gradients, transposes, stride-phase interleaving, batch-norm apply).
  *
  * The module has no memory of its own: it imports tfjs's wasm memory and works on tensors in
- * place, given their byte offsets (see lib/runtime/simd.ts). It keeps no state, allocates nothing
+ * place, given their byte offsets (see lib/runtime/wasm/simd.ts). It keeps no state, allocates nothing
  * and uses no stack; scratch space is passed in by the caller. Built by scripts/build-simd.sh
- * (clang --target=wasm32 -msimd128); the binary is embedded in lib/runtime/simd/binary.ts and
+ * (clang --target=wasm32 -msimd128); the binary is embedded in lib/runtime/wasm/simd/binary.ts and
  * tests/simd.test.ts checks that it is what this source compiles to.
  */
 #include <wasm_simd128.h>

@@ -1,8 +1,8 @@
-"""The PyTorch side of the hourglass row of `npm run bench`: the same stacked hourglass as
+"""The PyTorch side of the hourglass row of `npm run bench` (lib/bench/workloads/hourglass.ts): the same stacked hourglass as
 lib/nn/hourglass.ts (stem to stride 4, pre-activation bottleneck residuals, recursive hourglass with
 added skips, intermediate supervision), the spatial cross-entropy summed over stacks, Adam.
 
-Usage: bench_torch_hourglass.py CONFIG_JSON THREADS -> prints {"train_ms", "version"} (median).
+Usage: hourglass.py CONFIG_JSON THREADS -> prints {"train_ms", "version"} (median).
 """
 import json
 import sys
@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_timing import timed
+from harness import timed
 
 cfg = json.loads(sys.argv[1])
 torch.set_num_threads(int(sys.argv[2]))

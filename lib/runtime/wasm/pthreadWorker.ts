@@ -1,6 +1,6 @@
 /**
  * The pthread worker of tfjs's threaded wasm build, made loadable by Node's worker_threads
- * (see lib/runtime/wasmThreads.ts). tfjs hands emscripten `blob:` URLs for the worker and for the
+ * (see lib/runtime/wasm/threads.ts). tfjs hands emscripten `blob:` URLs for the worker and for the
  * main script; Node cannot start a Worker from a blob: URL nor import one. This file is the worker:
  * it points the main-script "blob" at the package's own file and then runs the worker source the
  * package ships (wasm-out/tfjs-backend-wasm-threaded-simd.worker.js exports it as a string).

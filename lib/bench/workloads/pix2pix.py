@@ -1,9 +1,8 @@
-"""The PyTorch side of the pix2pix and Gram rows of `npm run bench`: the same networks as
-lib/nn/pix2pix.ts (U-Net generator, PatchGAN, one discriminator + one generator step, BCE + 100 L1,
-Adam 2e-4 beta1 0.5) and lib/nn/style.ts (3-conv VGG-style feature net, Gram matrices normalised by
-C*H*W, style loss forward + backward to the image).
+"""The PyTorch side of the pix2pix row of `npm run bench` (lib/bench/workloads/pix2pix.ts): the same
+networks as lib/nn/unet.ts and lib/nn/patchGan.ts, one discriminator + one generator step as
+lib/gan/pix2pix.ts (BCE + 100 L1, Adam 2e-4 beta1 0.5).
 
-Usage: bench_torch_gan_style.py CONFIG_JSON THREADS -> prints {"pix2pix_ms", "gram_ms", "version"} (medians).
+Usage: pix2pix.py CONFIG_JSON THREADS -> prints {"train_ms", "version"} (median).
 """
 import json
 import warnings
@@ -13,14 +12,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_timing import timed
+from harness import timed
 
 cfg = json.loads(sys.argv[1])
 warnings.filterwarnings("ignore")
 torch.set_num_threads(int(sys.argv[2]))
 torch.manual_seed(1)
-
-
 
 
 class UNet(nn.Module):
@@ -75,7 +72,7 @@ def patch_gan(cin, base, layers=3):
     return nn.Sequential(*mods)
 
 
-p = cfg["pix2pix"]
+p = cfg
 G, D = UNet(p["size"], p["filters"]), patch_gan(6, p["filters"])
 gopt = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
 dopt = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
@@ -101,50 +98,4 @@ def pix2pix_step():
     return d_loss.item() + g_loss.item()
 
 
-s = cfg["gram"]
-layers = []
-c = 3
-feats = []
-for b, convs in enumerate(s["blocks"]):
-    if b > 0:
-        layers.append(nn.AvgPool2d(2))
-    for f in convs:
-        layers.append(nn.Conv2d(c, f, 3, padding=1))
-        layers.append(nn.ReLU())
-        feats.append(len(layers) - 1)
-        c = f
-net = nn.Sequential(*layers)
-for prm in net.parameters():
-    prm.requires_grad_(False)
-
-
-def features(img):
-    out = []
-    x = img
-    for i, m in enumerate(net):
-        x = m(x)
-        if i in feats:
-            out.append(x)
-    return out
-
-
-def gram(f):
-    n, c, h, w = f.shape
-    f = f.reshape(n, c, h * w)
-    return f.bmm(f.transpose(1, 2)) / (c * h * w)
-
-
-with torch.no_grad():
-    targets = [gram(f) for f in features(torch.rand(1, 3, s["size"], s["size"]))]
-image = torch.rand(1, 3, s["size"], s["size"], requires_grad=True)
-
-
-def gram_step():
-    image.grad = None
-    loss = sum(F.mse_loss(gram(f), t) for f, t in zip(features(image), targets))
-    loss.backward()
-    return loss.item() + image.grad.sum().item()
-
-
-steps = cfg["steps"]
-print(json.dumps({"pix2pix_ms": timed(pix2pix_step, cfg.get("warmup", 2), steps), "gram_ms": timed(gram_step, cfg.get("warmup", 2), steps * 2), "version": torch.__version__}))
+print(json.dumps({"train_ms": timed(pix2pix_step, cfg.get("warmup", 2), cfg["steps"]), "version": torch.__version__}))

@@ -1,0 +1,37 @@
+/**
+ * The autograder's throughput: copies of assignment 01's source (full marks) and release (blank),
+ * graded with --jobs 1 and 2; seconds per submission (wall clock). No PyTorch side.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BenchWorkload } from '../harness';
+
+export const workload: BenchWorkload = {
+  id: 'grading',
+  order: 90,
+  async run(ctx) {
+    const g = await import('../../grader');
+    const a = g.loadAssignment('01-cnn-visualization');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-bench-grading-'));
+    try {
+      const n = ctx.quick ? 4 : 8;
+      const subs = Array.from({ length: n }, (_, i) => {
+        const file = path.join(tmp, 'subs', `student${i}.ipynb`);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.copyFileSync(i % 2 ? a.releasePath : a.sourcePath, file);
+        return { student: `student${i}`, path: file, relative: `student${i}.ipynb` };
+      });
+      const out: { jobs: number; seconds: number }[] = [];
+      for (const jobs of [1, 2]) {
+        ctx.log(`measuring grading: ${n} submissions of ${a.config.id}, --jobs ${jobs}`);
+        const t0 = Date.now();
+        await g.gradeBatch(a, subs, { jobs, out: path.join(tmp, `gb${jobs}`), force: true, log: () => {} });
+        out.push({ jobs, seconds: (Date.now() - t0) / 1000 / n });
+      }
+      return { measurements: [], grading: { assignment: a.config.id, submissions: n, sandbox: g.bwrapAvailable() ? 'bwrap + Node permissions' : 'Node permissions only', secondsPerSubmission: out } };
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,47 @@
+/**
+ * The landmarks lesson's stacked hourglass (lib/nn/hourglass.ts; 2 stacks, 48 features, 64x64,
+ * batch 32): one training step with the spatial cross-entropy and Adam on wasm, and the kit's
+ * data-parallel training loop, beside PyTorch (hourglass.py).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { buildStackedHourglass } from '../../nn/hourglass';
+import { lossGradients } from '../../train/losses';
+import { trainDense } from '../../train/dense';
+import { defaultThreads } from '../../train/dataParallel';
+import { BenchWorkload, Measurement, measured, STEP_WARMUP, timeIt, torchBestMs, wasmLabel } from '../harness';
+
+export const HOURGLASS_BENCH = { stacks: 2, depth: 3, features: 48, landmarks: 7, batch: 32 };
+const NAME = 'stacked hourglass (2 stacks, 48 features, 64x64, batch 32)';
+
+export const workload: BenchWorkload = {
+  id: 'hourglass',
+  order: 40,
+  async run(ctx) {
+    if (!ctx.backends.includes('wasm')) return { measurements: [] };
+    const c = HOURGLASS_BENCH;
+    const out: Measurement[] = [];
+    const torchMs = torchBestMs(ctx, NAME, 'hourglass.py', { ...c, steps: ctx.quick ? 3 : 7, warmup: STEP_WARMUP });
+    await tf.setBackend('wasm');
+    ctx.log(`measuring wasm: ${NAME}`);
+    const model = buildStackedHourglass({ inputShape: [64, 64, 3], numLandmarks: c.landmarks, stacks: c.stacks, depth: c.depth, features: c.features, seed: 1 });
+    const x = tf.randomUniform([c.batch, 64, 64, 3], 0, 1, 'float32', 1);
+    const y = tf.randomUniform([c.batch, 16, 16, c.landmarks], 0, 1, 'float32', 2);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const optimizer: tf.Optimizer = tf.train.adam(2e-3);
+    const step = () => {
+      const { loss, grads } = lossGradients(model, x, y, vars, 'stackedSpatialCE');
+      optimizer.applyGradients(grads);
+      tf.dispose([loss, ...Object.values(grads)]);
+    };
+    out.push(await measured(ctx, { workload: NAME, backend: wasmLabel('wasm'), kind: 'train step', ms: await timeIt(step, STEP_WARMUP, ctx.quick ? 2 : 5), torchMs }, step));
+    const threads = defaultThreads();
+    if (threads > 1) {
+      const r = await trainDense(model, { x, y }, { loss: 'stackedSpatialCE', steps: ctx.quick ? 4 : 10, batchSize: c.batch, threads, progress: false });
+      out.push(await measured(ctx, { workload: NAME, backend: `wasm, ${r.threads} data-parallel replicas (kit's training loop)`, kind: 'train step', ms: r.msPerStep, torchMs }));
+    }
+    tf.dispose([x, y]);
+    optimizer.dispose();
+    model.dispose();
+    return { measurements: out };
+  },
+};

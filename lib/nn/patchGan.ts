@@ -1,0 +1,37 @@
+/**
+ * The PatchGAN discriminator of pix2pix (Isola et al. 2017; NLayerDiscriminator in
+ * junyanz/pytorch-CycleGAN-and-pix2pix), the paper's "70x70" scaled down: C(f)-C(2f)-C(4f) at
+ * stride 2, C(8f) at stride 1, then a 1-channel 4x4 convolution; one logit per patch. It sees the
+ * source image concatenated (channels) with a real or generated target. NHWC.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { pix2pixInitializer } from './unet';
+
+export interface PatchGanOptions {
+  /** [H, W, C] of the discriminator's input: source and target concatenated on channels. */
+  inputShape: [number, number, number];
+  /** Filters of the first layer (default 32). */
+  filters?: number;
+  /** Stride-2 layers (default 3). */
+  layers?: number;
+  seed?: number;
+  name?: string;
+}
+
+/** The PatchGAN discriminator: [source, target] concatenated -> a map of real/fake logits. */
+export function buildPatchGan(options: PatchGanOptions): tf.LayersModel {
+  const base = options.filters ?? 32;
+  const layers = options.layers ?? 3;
+  let seed = options.seed;
+  const next = () => (seed == null ? undefined : seed++);
+  const input = tf.input({ shape: options.inputShape, name: 'pair' });
+  let x: tf.SymbolicTensor = input;
+  for (let i = 0; i <= layers; i++) {
+    const f = base * Math.min(2 ** i, 8);
+    x = tf.layers.conv2d({ filters: f, kernelSize: 4, strides: i < layers ? 2 : 1, padding: 'same', useBias: i === 0, kernelInitializer: pix2pixInitializer(next()), name: `d${i + 1}_conv` }).apply(x) as tf.SymbolicTensor;
+    if (i > 0) x = tf.layers.batchNormalization({ momentum: 0.9, name: `d${i + 1}_bn` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.leakyReLU({ alpha: 0.2, name: `d${i + 1}_lrelu` }).apply(x) as tf.SymbolicTensor;
+  }
+  const logits = tf.layers.conv2d({ filters: 1, kernelSize: 4, strides: 1, padding: 'same', kernelInitializer: pix2pixInitializer(next()), name: 'patch_logits' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name: options.name ?? 'patchgan' });
+}

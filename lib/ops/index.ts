@@ -1,0 +1,7 @@
+/**
+ * Shared geometry (boxes, IoU, NMS, average precision), in the kit's one pixel convention: pixel
+ * centres at integer coordinates (stated and argued in lib/ops/boxes.ts).
+ */
+export * from './boxes';
+export * from './nms';
+export * from './averagePrecision';

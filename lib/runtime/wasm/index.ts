@@ -1,0 +1,7 @@
+/**
+ * The wasm engine: the kernels the kit registers on tfjs-backend-wasm (one table, kernels/index.ts),
+ * the kit's SIMD module (simd.ts, simd/kernels.c) and heap access (heap.ts), the one-op batch norm
+ * of training (batchNormTraining.ts), and tfjs's threaded build under Node (threads.ts).
+ */
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS, WASM_KERNELS, WasmKernel, wasmKernelTableMarkdown } from './kernels';
+export { registerFastBatchNorm } from './batchNormTraining';
