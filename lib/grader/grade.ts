@@ -30,6 +30,7 @@ import { Remote, RemoteError, hiddenCaseList } from './remote';
 import { compareValues, Verdict } from './compare';
 import { Value, decodeValue, encodeValue, describeValue } from './values';
 import { generateInput, Truth } from './inputs';
+import { projectPath } from '../runtime/paths';
 import { judge } from './judges';
 import type { CaseMeta } from './testkit';
 
@@ -161,7 +162,7 @@ async function runGraded(nb: Notebook, ctx: RunContext): Promise<{ phases: Phase
   const env = { HOME: ctx.workDir, TMPDIR: ctx.plan.kind === 'bwrap' ? '/tmp' : ctx.workDir, CVKIT_QUICK: '1', CVKIT_THREADS: '1', CVKIT_PROGRESS: '0', LANG: 'C.UTF-8' };
   const start = () => Kernel.start({
     cwd: ctx.workDir, env, inheritEnv: false, nodeArgs: ctx.plan.nodeArgs, wrapper: ctx.plan.wrapper, uid: ctx.plan.uid, gid: ctx.plan.gid,
-    memoryLimitMB: o.memoryMB, grading: true, maxOutputBytes: 256 * 1024, maxDisplayBytes: 4 * 1048576,
+    memoryLimitMB: o.memoryMB, plugin: projectPath('dist', 'lib', 'grader', 'kernelPlugin.js'), maxOutputBytes: 256 * 1024, maxDisplayBytes: 4 * 1048576,
   });
   let kernel: Kernel | null = null;
   let restarts = 0;

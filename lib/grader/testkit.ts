@@ -138,14 +138,16 @@ async function runForFeedback(question: string, cases: Record<string, TestCase>,
   return report;
 }
 
-/** Grading kernel: compute each case's value and report it (no verdict, no printing). */
+/**
+ * Grading kernel: compute each case's value and report it at once (no verdict, no printing), so a
+ * case that hangs or kills the kernel costs that case and the ones after it, not those before.
+ */
 async function runForGrader(question: string, cases: Record<string, TestCase>): Promise<void> {
   const inputs = gradingInputs.get(question) ?? {};
-  const results: { name: string; value?: Encoded; error?: string; meta: CaseMeta }[] = [];
   for (const name of Object.keys(cases)) {
     const c = cases[name];
     const meta = metaOf(c);
-    if (!isValueCase(c)) { results.push({ name, error: 'an assertion-style case cannot be graded', meta }); continue; }
+    if (!isValueCase(c)) { reporter!({ question, results: [{ name, error: 'an assertion-style case cannot be graded', meta }] }); continue; }
     let live: unknown;
     try {
       if (c.input !== undefined) {
@@ -164,14 +166,13 @@ async function runForGrader(question: string, cases: Record<string, TestCase>): 
           meta.selfCheck = { passed: false, message: `expect threw ${errorText(err)}` };
         }
       }
-      results.push({ name, value, meta });
+      reporter!({ question, results: [{ name, value, meta }] });
     } catch (err) {
-      results.push({ name, error: errorText(err), meta });
+      reporter!({ question, results: [{ name, error: errorText(err), meta }] });
     } finally {
       if (live) tf.dispose(live as tf.TensorContainer);
     }
   }
-  reporter!({ question, results });
 }
 
 function printReport(report: QuestionReport): void {

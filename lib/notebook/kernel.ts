@@ -4,11 +4,11 @@
  * outputs the way Jupyter's front end does.
  *
  * Used by the headless runner (every lesson) and by the grader, which adds: a sandbox wrapper
- * (bwrap) and Node permission flags, a memory cap on the whole process tree, output limits, and
- * grading mode: the kit's test helpers report the VALUES a test cell's cases computed (never a
- * verdict), inputs chosen by the grader can be sent in, and the grader can call the notebook's
- * functions through `rpc` (lib/grader/remote.ts). Everything the kernel sends is untrusted: it is
- * checked for shape and size here and judged only in the grader's process.
+ * (bwrap) and Node permission flags, a memory cap on the whole process tree, output limits, and a
+ * plugin (lib/grader/kernelPlugin.ts) through which the kit's test helpers report the VALUES a test
+ * cell's cases computed (never a verdict), inputs chosen by the grader are sent in, and the grader
+ * calls the notebook's functions (`rpc`, lib/grader/remote.ts). Everything the kernel sends is
+ * untrusted: it is checked for shape and size here and judged only in the grader's process.
  */
 import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -35,8 +35,8 @@ export interface KernelOptions {
   maxFrameBytes?: number;
   /** false: the kernel gets only `env` and a fixed PATH, not this process's environment (default true). */
   inheritEnv?: boolean;
-  /** Grading mode: test helpers report values, inputs and rpc are enabled. */
-  grading?: boolean;
+  /** A module the kernel loads to extend itself (absolute path; the grader's: lib/grader/kernelPlugin.ts). */
+  plugin?: string;
   /** Seconds to wait for the kernel to start (default 120). */
   startTimeoutSeconds?: number;
   /** Run the kernel process as this user and group (the grader, unsandboxed, as root). */
@@ -201,7 +201,7 @@ export class Kernel {
     const nodeCommand = [process.execPath, ...(o.nodeArgs ?? []), worker];
     const argv = [...(o.wrapper ?? []), ...nodeCommand];
     const env: Record<string, string> = o.inheritEnv === false ? { PATH: KERNEL_PATH, ...o.env } : { ...(process.env as Record<string, string>), ...o.env };
-    if (o.grading) env.CVKIT_GRADING = '1';
+    if (o.plugin) env.CVKIT_KERNEL_PLUGIN = o.plugin;
     this.child = spawn(argv[0], argv.slice(1), { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], uid: o.uid, gid: o.gid });
     this.channel = this.child.stdio[3] as Socket;
     const keep = (chunk: Buffer) => { this.rawOutput = (this.rawOutput + chunk.toString('utf8')).slice(-65536); };
@@ -229,8 +229,8 @@ export class Kernel {
             if (isRecord(m.data)) this.collector?.display(m.data, isRecord(m.metadata) ? m.metadata : {}, typeof m.displayId === 'string' ? m.displayId : undefined, m.update === true);
             break;
           case 'values': {
-            const report = o.grading ? valuesReport(m) : null;
-            if (report && this.values.length < 64) this.values.push(report);
+            const report = o.plugin ? valuesReport(m) : null;
+            if (report && this.values.length < 256) this.values.push(report);
             break;
           }
           case 'rpc':

@@ -9,10 +9,10 @@
  * pictures and HTML arrive as display_data exactly as in the notebook UI. `cv-course-kit` resolves
  * to the kit from any folder (lib/notebook/kitModule.ts). Started with the notebook's folder as cwd.
  *
- * In grading mode (CVKIT_GRADING=1) the kit's test helpers report the values their cases compute,
- * the grader may send inputs for them, and it may call the notebook's functions (`rpc`, evaluated by
- * lib/grader/evaluate.ts). Nothing here decides a score: student code shares this process and can
- * change anything in it, so the grader treats every message from it as a claim about values only.
+ * A driver may name a plugin module (CVKIT_KERNEL_PLUGIN, an absolute path): the grader's
+ * (lib/grader/kernelPlugin.ts) makes the test helpers report values and answers `inputs` and `rpc`
+ * messages. Nothing here decides a score: student code shares this process and can change anything in
+ * it, so the grader treats every message from it as a claim about values only.
  */
 import * as util from 'util';
 import { Socket } from 'net';
@@ -24,7 +24,13 @@ type Message =
   | { type: 'inputs'; question: string; inputs: Record<string, unknown> }
   | { type: 'rpc'; id: number; request: unknown };
 
-const grading = process.env.CVKIT_GRADING === '1';
+const pluginPath = process.env.CVKIT_KERNEL_PLUGIN;
+
+/** A driver's additions to this kernel (lib/grader/kernelPlugin.ts is one). */
+interface Plugin {
+  onInputs(question: string, inputs: Record<string, unknown>): void;
+  rpc(request: unknown): Promise<{ ok: boolean; value?: unknown; error?: string }>;
+}
 const channel = new Socket({ fd: 3, readable: true, writable: true });
 const write = channel.write.bind(channel);
 
@@ -74,28 +80,19 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (err) => console.error('UncaughtException:', err));
   process.on('unhandledRejection', (reason) => console.error('UnhandledPromiseRejection:', reason));
 
-  let evaluate: ((request: unknown) => Promise<{ ok: boolean; value?: unknown; error?: string }>) | null = null;
-  let testkit: { setGradingInputs(question: string, inputs: Record<string, unknown>): void } | null = null;
-  if (grading) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    testkit = require('../grader/testkit');
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    (require('../grader/testkit') as { installReporter(fn: (report: object) => void): void }).installReporter((report) => send({ type: 'values', report }));
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { createEvaluator } = require('../grader/evaluate');
-    evaluate = createEvaluator(executor.locals);
-  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const plugin: Plugin | null = pluginPath ? require(pluginPath).install({ locals: executor.locals, send }) : null;
 
   let queue = Promise.resolve();
   const onMessage = (raw: unknown) => {
     const message = raw as Message;
-    if (message.type === 'inputs') { testkit?.setGradingInputs(message.question, message.inputs); return; }
+    if (message.type === 'inputs') { plugin?.onInputs(message.question, message.inputs); return; }
     if (message.type !== 'execute' && message.type !== 'rpc') return;
     queue = queue.then(async () => {
       if (message.type === 'rpc') {
         let reply: { ok: boolean; value?: unknown; error?: string };
         try {
-          reply = evaluate ? await evaluate(message.request) : { ok: false, error: 'rpc is only available in grading mode' };
+          reply = plugin ? await plugin.rpc(message.request) : { ok: false, error: 'this kernel answers no rpc (no plugin)' };
         } catch (err) {
           reply = { ok: false, error: util.format(err) };
         }
