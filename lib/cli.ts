@@ -22,6 +22,9 @@ commands:
         exits 1, naming the cell.
   lessons [--quick] [--out DIR]
         Run every notebook in notebooks/ (the full lessons; --quick for the small versions).
+  train <name...> [--quick] [--seed N] [--out DIR] | train --list
+        Train a lesson's model by its recipe (a fixed number of seeded steps) and save its weights,
+        float16, with the metrics measured on them (recipe.json), in datasets/weights/<name>/.
   train-shapes | train-mnist [--out DIR] [--budget SECONDS] [--quick]
         Train the shapes (or MNIST) classifier of lesson 01 (5 seeded epochs; --budget: for that
         many seconds instead) and save model.json + weights.bin (default
@@ -227,6 +230,30 @@ export async function main(argv: string[]): Promise<number> {
         const dir = projectPath('notebooks');
         const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort().map((f) => path.join(dir, f));
         return await runNotebooks(files, p.flags);
+      }
+      case 'train': {
+        const p = parse(rest, ['out', 'seed']);
+        checkFlags(p, ['out', 'seed', 'quick', 'list']);
+        const { RECIPES, findRecipe, runRecipe, describeRecipe } = await import('./train');
+        if (p.flags.list || p.positional.length === 0) {
+          for (const r of RECIPES) console.log(`${r.name.padEnd(24)} ${r.lesson}\n${' '.repeat(25)}${r.summary}`);
+          if (!p.flags.list) console.log('\ncvkit train <name> [--quick] [--seed N] [--out DIR]: train one and save its weights (default datasets/weights/<name>)');
+          return p.flags.list ? 0 : 2;
+        }
+        let recipes;
+        try { recipes = p.positional.map(findRecipe); } catch (err) { throw new UsageError((err as Error).message); }
+        const seed = p.flags.seed === undefined ? 0 : Number(p.flags.seed);
+        if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${String(p.flags.seed)}`);
+        if (typeof p.flags.out === 'string' && recipes.length > 1) throw new UsageError('--out takes one recipe');
+        const { initRuntime } = await import('./runtime/backend');
+        await initRuntime();
+        for (const recipe of recipes) {
+          console.log(`training ${recipe.name}${p.flags.quick ? ' (quick)' : ''}: ${recipe.summary}`);
+          const { info, models } = await runRecipe(recipe, { quick: !!p.flags.quick, seed, out: typeof p.flags.out === 'string' ? p.flags.out : undefined });
+          for (const m of Object.values(models)) m.dispose();
+          console.log(`${describeRecipe(info)}\nfloat32 before saving: ${JSON.stringify(info.metricsFloat32)}; saved ${Object.entries(info.bytes).map(([k, b]) => `${k} ${(b / 1024).toFixed(0)} KB`).join(', ')}`);
+        }
+        return 0;
       }
       case 'train-shapes':
       case 'train-mnist': {

@@ -1,6 +1,6 @@
 /**
- * The course kit's library. Notebooks import it from the compiled output, e.g.
- *   import { runtime, display, datasets } from "../dist/lib";
+ * The course kit's library. Notebooks import it by name, from any folder (lib/notebook/kitModule.ts):
+ *   import { runtime, display, datasets } from "cv-course-kit";
  * One namespace per folder (README.md, "Layout": architectures in nn, one folder per lecture topic,
  * shared geometry in ops, generic machinery in runtime/train/display); the TensorFlow.js namespace is `tf`.
  */

@@ -26,7 +26,7 @@ if (missing) {
 }
 const maybe = missing ? test.skip : test;
 
-// The lesson runs as a copy one folder deep (so its "../dist/lib" import resolves), in out/, which git ignores.
+// The lesson runs as a copy in out/, which git ignores (its "cv-course-kit" import resolves from any folder).
 const NAME = 'browser-test-00-getting-started';
 const copy = path.join(root, 'out', `${NAME}.ipynb`);
 const shots = path.join(root, 'out', 'screenshots');

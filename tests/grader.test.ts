@@ -113,7 +113,7 @@ describe('a batch of good and hostile submissions', () => {
     const lines: string[] = [];
     let results: Awaited<ReturnType<typeof gradeBatch>>;
     try {
-      results = await gradeBatch(a, list, { jobs: 2, out, cellTimeoutSeconds: 15, memoryMB: 1200, log: (l) => lines.push(l) });
+      results = await gradeBatch(a, list, { jobs: 2, out, cellTimeoutSeconds: 10, memoryMB: 1200, log: (l) => lines.push(l) });
     } finally {
       process.env.PATH = savedPath;
     }
@@ -203,7 +203,10 @@ test('a grading run killed with SIGKILL resumes: nothing lost, nothing graded tw
   const a = loadAssignment(A1);
   const subs = path.join(tmp, 'subs');
   fs.mkdirSync(subs);
-  for (const name of ['s1', 's2', 's3', 's4']) fs.copyFileSync(name === 's2' ? a.releasePath : a.sourcePath, path.join(subs, `${name}.ipynb`));
+  // s1 and s2 run kernels (the run is killed while s2 is in flight); s3 and s4 are refused at once.
+  fs.copyFileSync(a.sourcePath, path.join(subs, 's1.ipynb'));
+  fs.copyFileSync(a.releasePath, path.join(subs, 's2.ipynb'));
+  for (const name of ['s3', 's4']) fs.writeFileSync(path.join(subs, `${name}.ipynb`), 'not a notebook');
   const out = path.join(tmp, 'gb');
   const cli = path.join(projectRoot(), 'bin', 'cvkit.js');
   const results = path.join(out, 'results');
@@ -232,7 +235,8 @@ test('a grading run killed with SIGKILL resumes: nothing lost, nothing graded tw
   for (const [f, gradedAt] of before) expect(JSON.parse(fs.readFileSync(path.join(results, f), 'utf8')).graded_at).toBe(gradedAt);
   expect((log.match(/already graded/g) ?? []).length).toBe(kept.length);
   const scores = all.map((f) => JSON.parse(fs.readFileSync(path.join(results, f), 'utf8')).score);
-  expect(scores).toEqual([11, 0, 11, 11]);
+  expect(scores).toEqual([11, 0, 0, 0]);
+  expect(all.map((f) => JSON.parse(fs.readFileSync(path.join(results, f), 'utf8')).status)).toEqual(['graded', 'graded', 'rejected', 'rejected']);
   const csv = fs.readFileSync(path.join(out, 'grades.csv'), 'utf8').trim().split('\n');
   expect(csv.length).toBe(5);
   fs.rmSync(tmp, { recursive: true, force: true });

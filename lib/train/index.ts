@@ -1,6 +1,8 @@
-/** Training loops and metrics. */
+/** Training loops, recipes (fixed seeded steps, shipped weights) and metrics. */
 export * from './classifier';
 export * from './metrics';
 export * from './recipes';
+export * from './recipe';
+export * from './registry';
 export * from './dense';
 export * from './losses';

@@ -13,6 +13,8 @@ import { toTensors, ImageDataset } from '../../datasets/tensors';
 import { buildVggClassifier, VggOptions } from '../nn/vgg';
 import { trainClassifier, evaluateClassifier, ClassifierData, TrainResult, Evaluation, EpochLog } from './classifier';
 import { seedEverything } from '../runtime/random';
+import * as path from 'path';
+import type { Recipe } from './recipe';
 
 export interface RecipeData {
   train: ImageDataset;
@@ -136,3 +138,28 @@ export async function trainFromRecipe(recipe: ClassifierRecipe, options: RecipeO
 export function trainShapesClassifier(options: RecipeOptions = {}): Promise<RecipeTraining> {
   return trainFromRecipe(SHAPES_RECIPE, options);
 }
+
+/** A classifier recipe as a generic one (lib/train/recipe.ts): `cvkit train shapes-classifier`. */
+export function classifierRecipe(recipe: ClassifierRecipe, lesson: string): Recipe {
+  const name = path.basename(recipe.weightsDir);
+  return {
+    name, lesson,
+    summary: `${recipe.name}: VGG-style ${(recipe.model.filters ?? []).join("-")} on ${recipe.inputShape.join('x')}, ${recipe.epochs} epochs of batch ${recipe.batchSize}, Adam ${recipe.learningRate} (${recipe.schedule})`,
+    async train(o) {
+      const run = await trainFromRecipe(recipe, { quick: o.quick, seed: o.seed, progress: o.progress });
+      tf.dispose([run.testTensors.x, run.testTensors.y]);
+      return { models: { model: run.model }, steps: run.result.steps };
+    },
+    async evaluate(models, o) {
+      const test = toTensors(recipe.data(o.quick).test);
+      try {
+        return { testAccuracy: (await evaluateClassifier(models.model, test)).accuracy };
+      } finally {
+        tf.dispose([test.x, test.y]);
+      }
+    },
+  };
+}
+
+export const SHAPES_CLASSIFIER = classifierRecipe(SHAPES_RECIPE, 'notebooks/01-cnn-visualization.ipynb');
+export const MNIST_CLASSIFIER = classifierRecipe(MNIST_RECIPE, 'notebooks/02-autograd-and-hooks.ipynb');

@@ -1,0 +1,18 @@
+/**
+ * Every recipe the kit ships weights for (`cvkit train --list`): one line per topic, each topic's
+ * recipes defined beside its code. A lesson adds its recipes here.
+ */
+import type { Recipe } from './recipe';
+import { SHAPES_CLASSIFIER, MNIST_CLASSIFIER } from './recipes';
+
+export const RECIPES: Recipe[] = [
+  SHAPES_CLASSIFIER,
+  MNIST_CLASSIFIER,
+];
+
+/** The recipe called `name`; throws listing the known ones. */
+export function findRecipe(name: string): Recipe {
+  const r = RECIPES.find((x) => x.name === name);
+  if (!r) throw new Error(`no recipe '${name}' (known: ${RECIPES.map((x) => x.name).join(', ')})`);
+  return r;
+}
