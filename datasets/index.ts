@@ -3,3 +3,4 @@ export * from './shapes';
 export * from './mnist';
 export * from './tensors';
 export * from './faces';
+export * from './superResolution';

@@ -7,3 +7,4 @@ export * from './nms';
 export * from './averagePrecision';
 export * from './roiAlign';
 export * from './roiPool';
+export * from './imageQuality';
