@@ -4,7 +4,8 @@
  * code blocks and spans, bold, italic). No raw HTML, no script, no attribute from the student survives;
  * links and images become their text and address, as text.
  */
-import { escapeHtml } from './report';
+/** Text as HTML: the five characters that can open markup or end an attribute, escaped. */
+export const escapeHtml = (v: unknown) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 function inline(text: string): string {
   // text is already escaped; code spans first, so their content is not formatted further

@@ -15,10 +15,10 @@ import { Notebook, sourceText, Output } from '../notebook/nbformat';
 import type { GradeResult } from './grade';
 import type { Assignment } from './assignment';
 import { nbgraderOf, roleOf } from './metadata';
-import { markdownToSafeHtml } from './markdown';
+import { markdownToSafeHtml, escapeHtml } from './markdown';
+export { escapeHtml };
 
 /** HTML-escapes any value (numbers and the grader's own words included). */
-export const escapeHtml = (v: unknown) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const text = (v: unknown) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string').join('') : typeof v === 'string' ? v : '');
 
 function outputHtml(o: Output): string {
