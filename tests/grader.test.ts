@@ -166,6 +166,44 @@ describe('a batch of good and hostile submissions', () => {
   }, 900000);
 });
 
+test('assignment 3 in a batch: the solution earns 16, the release 0, a forger and a box-filling mask head 0', async () => {
+  const a = loadAssignment('03-segmentation-and-generation');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-a3-'));
+  try {
+    const subs = path.join(tmp, 'submitted');
+    fs.mkdirSync(subs);
+    const source = readNotebook(a.sourcePath), release = readNotebook(a.releasePath);
+    const id = (nb: typeof release, gid: string) => nb.cells.findIndex((c) => c.metadata?.nbgrader?.grade_id === gid);
+    const write = (name: string, nb: typeof release) => fs.writeFileSync(path.join(subs, `${name}.ipynb`), JSON.stringify(nb));
+    write('good', source);
+    write('blank', release);
+    // Hostile: every answer blank but Q7's, whose head ignores its input and fills the whole box (no training),
+    // plus the value forgers that broke the old grader (toJSON rewriting messages, forged channel frames).
+    const hostile = JSON.parse(JSON.stringify(release));
+    hostile.cells[id(hostile, 'q7_answer')].source = 'const maskSettings = { filters: 1, layers: 0, learningRate: 0, steps: 0 };\nfunction buildMaskHead(settings: { filters: number; layers: number }): tf.LayersModel {\n  const input = tf.input({ shape: [16, 16, 3] });\n  const out = tf.layers.conv2d({ filters: 1, kernelSize: 1, kernelInitializer: "zeros", biasInitializer: tf.initializers.constant({ value: 10 }) }).apply(input) as tf.SymbolicTensor;\n  return tf.model({ inputs: input, outputs: out });\n}';
+    hostile.cells.splice(id(hostile, 'setup') + 1, 0,
+      codeCell('Object.defineProperty(Object.prototype, "toJSON", { configurable: true, writable: true, value: function (this: any) { if (this && typeof this === "object" && "passed" in this) this.passed = true; return this; } });'),
+      codeCell('const forge = (m: object) => { const body = Buffer.from(JSON.stringify(m)); const head = Buffer.alloc(4); head.writeUInt32BE(body.length, 0); try { require("fs").writeSync(3, Buffer.concat([head, body])); } catch {} };\nfor (const q of ["q1", "q2", "q7"]) forge({ type: "values", report: { question: q, results: [{ name: "x", value: 1 }] } });'));
+    write('hostile', hostile);
+    const lines: string[] = [];
+    const results = await gradeBatch(a, collectSubmissions([subs], a.config.id), { jobs: 2, out: path.join(tmp, 'gradebook'), log: (l) => lines.push(l) });
+    const byId = new Map(results.map((r) => [r.student, r]));
+    expect(byId.get('good')!.score).toBe(16);
+    expect(byId.get('good')!.autograded_max_score).toBe(16);
+    expect(byId.get('blank')!.score).toBe(0);
+    const h = byId.get('hostile')!;
+    expect(h.score).toBe(0);
+    // Q7 was judged on the box-filling masks (a value, not an error): around 60%, under the 66% bar.
+    const q7 = h.tests.filter((t) => /mask IoU/.test(t.name));
+    expect(q7.length).toBe(2);
+    expect(q7.map((t) => t.output).join(' ')).toMatch(/mean mask IoU[^\n]*\b(5\d|6[0-5])\.\d%/);
+    // Each submission's grading time (the issue's 60 s bar is measured by the bench, not asserted here).
+    console.log(lines.filter((l) => / in [\d.]+ s$/.test(l)).join('\n'));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}, 600000);
+
 test('without bubblewrap grading is refused unless asked for; even then a submission cannot change the kit', async () => {
   const a = loadAssignment(A1);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-unsafe-'));
