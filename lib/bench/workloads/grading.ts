@@ -1,6 +1,7 @@
 /**
  * The autograder's throughput: copies of assignment 01's source (full marks) and release (blank),
- * graded with --jobs 1 and 2; seconds per submission (wall clock). No PyTorch side.
+ * graded with --jobs 1 and 2; seconds per submission (wall clock). Then each assignment's source graded
+ * alone (one full-marks submission, --jobs 1), against the 60 s per submission bar. No PyTorch side.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -29,7 +30,18 @@ export const workload: BenchWorkload = {
         await g.gradeBatch(a, subs, { jobs, out: path.join(tmp, `gb${jobs}`), force: true, log: () => {} });
         out.push({ jobs, seconds: (Date.now() - t0) / 1000 / n });
       }
-      return { measurements: [], grading: { assignment: a.config.id, submissions: n, sandbox: g.bwrapAvailable() ? 'bwrap + Node permissions' : 'Node permissions only', secondsPerSubmission: out } };
+      const oneSubmission: { assignment: string; seconds: number; score: number; max: number }[] = [];
+      for (const id of g.listAssignments()) {
+        const one = g.loadAssignment(id);
+        const file = path.join(tmp, 'one', `${id}.ipynb`);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.copyFileSync(one.sourcePath, file);
+        ctx.log(`measuring grading: one submission of ${id} alone`);
+        const t0 = Date.now();
+        const [r] = await g.gradeBatch(one, [{ student: 'alone', path: file, relative: `${id}.ipynb` }], { jobs: 1, out: path.join(tmp, `one-${id}`), force: true, log: () => {} });
+        oneSubmission.push({ assignment: id, seconds: (Date.now() - t0) / 1000, score: r.score, max: r.autograded_max_score });
+      }
+      return { measurements: [], grading: { assignment: a.config.id, submissions: n, sandbox: g.bwrapAvailable() ? 'bwrap + Node permissions' : 'Node permissions only', secondsPerSubmission: out, oneSubmission } };
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
