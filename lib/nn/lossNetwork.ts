@@ -26,6 +26,8 @@ export interface LossNetworkOptions {
    * accuracy in the recipe's steps; docs/design.md, "Perceptual loss"). Frozen, it is a per-channel affine map.
    */
   batchNorm?: boolean;
+  /** [H, W] of the input (default null x null: any size); a fixed size only serves FLOP counting (lib/bench). */
+  inputSize?: [number, number];
   seed?: number;
   name?: string;
 }
@@ -33,7 +35,7 @@ export interface LossNetworkOptions {
 /** The VGG-style loss network with its classification heads (outputs: one logits tensor [N, classes] per head). */
 export function buildLossNetwork(options: LossNetworkOptions): tf.LayersModel {
   let seed = options.seed;
-  const input = tf.input({ shape: [null, null, 3], name: 'image' });
+  const input = tf.input({ shape: [options.inputSize?.[0] ?? null, options.inputSize?.[1] ?? null, 3], name: 'image' });
   const relus = vggTrunk(input, options.blocks ?? LOSS_NETWORK_BLOCKS, seed, options.batchNorm ?? true);
   if (seed != null) seed += relus.length;
   const pooled = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(relus[relus.length - 1]) as tf.SymbolicTensor;
