@@ -4,7 +4,7 @@
  * generated images (a shape on a texture, datasets/textures.ts) to name both the shape and the
  * texture, and ships it (recipe `perceptual-loss-network`, lib/perceptual/recipes.ts).
  *
- * Trunk: lib/nn/styleFeatures.ts's `vggTrunk` (3x3 convolutions `conv{b}_{c}`, batch norm `bn{b}_{c}`,
+ * Trunk: lib/nn/styleFeatures.ts's `vggTrunk` (3x3 convolutions `conv{b}_{c}`, optional batch norm `bn{b}_{c}`,
  * `relu{b}_{c}`, 2x2 average pooling between blocks), default blocks [[16, 16], [32, 32], [64, 64], [128]]: relu1_1 ...
  * relu4_1, the small counterpart of VGG's relu1_2 / relu2_2 / relu3_3 / relu4_3. Heads: global
  * average pooling of the last ReLU, then one dense layer per task (raw logits). Input: NHWC images in
@@ -22,8 +22,8 @@ export interface LossNetworkOptions {
   /** Classes of each head, by head name (e.g. { shape: 5, texture: 8 }): one logits output `{name}_logits` each, in this order. */
   heads: Record<string, number>;
   /**
-   * Batch norm after each convolution (default true: without it the network trained to 52% shape
-   * accuracy in the recipe's steps; docs/design.md, "Perceptual loss"). Frozen, it is a per-channel affine map.
+   * Batch norm after each convolution (default false: the shipped loss network has none; frozen,
+   * batch norm would be a per-channel affine map).
    */
   batchNorm?: boolean;
   /** [H, W] of the input (default null x null: any size); a fixed size only serves FLOP counting (lib/bench). */
@@ -36,7 +36,7 @@ export interface LossNetworkOptions {
 export function buildLossNetwork(options: LossNetworkOptions): tf.LayersModel {
   let seed = options.seed;
   const input = tf.input({ shape: [options.inputSize?.[0] ?? null, options.inputSize?.[1] ?? null, 3], name: 'image' });
-  const relus = vggTrunk(input, options.blocks ?? LOSS_NETWORK_BLOCKS, seed, options.batchNorm ?? true);
+  const relus = vggTrunk(input, options.blocks ?? LOSS_NETWORK_BLOCKS, seed, options.batchNorm ?? false);
   if (seed != null) seed += relus.length;
   const pooled = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(relus[relus.length - 1]) as tf.SymbolicTensor;
   const outputs = Object.entries(options.heads).map(([head, classes]) =>

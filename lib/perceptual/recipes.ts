@@ -76,7 +76,7 @@ const setRate = (optimizer: tf.Optimizer, rate: number) => { (optimizer as unkno
 
 // ---------------------------------------------------------------- the loss network
 
-export const LOSS_NETWORK_SETTINGS = { size: 64, trainCount: 6000, testCount: 600, batch: 32, steps: 1000, learningRate: 3e-3, quick: { trainCount: 256, testCount: 64, steps: 6 } };
+export const LOSS_NETWORK_SETTINGS = { size: 64, trainCount: 6000, testCount: 600, batch: 32, steps: 900, learningRate: 2e-3, quick: { trainCount: 256, testCount: 64, steps: 6 } };
 
 function sceneSet(quick: boolean, test: boolean) {
   const s = LOSS_NETWORK_SETTINGS;
@@ -102,7 +102,7 @@ export function lossNetworkAccuracy(model: tf.LayersModel, scenes: ReturnType<ty
 export const LOSS_NETWORK = {
   name: 'perceptual-loss-network',
   lesson: 'notebooks/06-perceptual-loss.ipynb',
-  summary: `VGG-style loss network (16-16 | 32-32 | 64-64 | 128, batch norm, average pooling) naming shape (5) and texture (8) of generated 64x64 scenes; ${LOSS_NETWORK_SETTINGS.steps} steps of batch ${LOSS_NETWORK_SETTINGS.batch}, Adam ${LOSS_NETWORK_SETTINGS.learningRate} (cosine)`,
+  summary: `VGG-style loss network (16-16 | 32-32 | 64-64 | 128, average pooling) naming shape (5) and texture (8) of generated 64x64 scenes; ${LOSS_NETWORK_SETTINGS.steps} steps of batch ${LOSS_NETWORK_SETTINGS.batch}, Adam ${LOSS_NETWORK_SETTINGS.learningRate} (cosine)`,
   async train(o: RunOptions): Promise<{ models: Models; steps: number }> {
     const s = LOSS_NETWORK_SETTINGS;
     const data = sceneSet(o.quick, false);
@@ -212,7 +212,7 @@ export function styleTransferScores(net: FeatureNet, spec: PerceptualLossSpec, c
 export const FAST_STYLE = {
   name: 'fast-style-mosaic',
   lesson: 'notebooks/06-perceptual-loss.ipynb',
-  summary: `Johnson et al.'s transformation network (16-32-64, 4 residual blocks, instance norm, resize + conv up-sampling) for the 'mosaic' style with the shipped loss network frozen; ${FAST_STYLE_SETTINGS.steps} steps of batch ${FAST_STYLE_SETTINGS.batch} at 64x64, Adam ${FAST_STYLE_SETTINGS.learningRate}; content ${FAST_STYLE_SETTINGS.contentWeight} (relative, ${CONTENT_LAYER}), style ${FAST_STYLE_SETTINGS.styleWeight} (balanced, ${STYLE_LAYERS.join('/')}), TV ${FAST_STYLE_SETTINGS.tvWeight}`,
+  summary: `Johnson et al.'s transformation network (16-32-48, 4 residual blocks, instance norm, resize + conv up-sampling) for the 'mosaic' style with the shipped loss network frozen; ${FAST_STYLE_SETTINGS.steps} steps of batch ${FAST_STYLE_SETTINGS.batch} at 64x64, Adam ${FAST_STYLE_SETTINGS.learningRate}; content ${FAST_STYLE_SETTINGS.contentWeight} (relative, ${CONTENT_LAYER}), style ${FAST_STYLE_SETTINGS.styleWeight} (balanced, ${STYLE_LAYERS.join('/')}), TV ${FAST_STYLE_SETTINGS.tvWeight}`,
   async train(o: RunOptions): Promise<{ models: Models; steps: number }> {
     const steps = o.quick ? FAST_STYLE_SETTINGS.quick.steps : FAST_STYLE_SETTINGS.steps;
     const lossNetwork = await loadLossNetwork();
