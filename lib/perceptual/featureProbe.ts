@@ -8,30 +8,28 @@ import * as tf from '@tensorflow/tfjs';
 import type { TextureSceneDataset } from '../../datasets/textures';
 import { extractFeatures, FeatureNet } from './perceptualLoss';
 
-/** Per image, the features at `layer` averaged over positions: [N, C] (in batches of 64). */
-export function pooledFeatures(net: FeatureNet, images: Float32Array, count: number, size: number, layer: string): Float32Array[] {
-  const out: Float32Array[] = [];
+/** Per layer of `net` (by name), per image: the features averaged over positions, a C-vector each (one forward pass per batch of 64 for all layers). */
+export function pooledFeatures(net: FeatureNet, images: Float32Array, count: number, size: number): Record<string, Float32Array[]> {
+  const out: Record<string, Float32Array[]> = Object.fromEntries(net.layers.map((l) => [l, [] as Float32Array[]]));
   const per = size * size * 3;
   for (let i = 0; i < count; i += 64) {
     const n = Math.min(64, count - i);
-    const pooled = tf.tidy(() => extractFeatures(net, tf.tensor4d(images.subarray(i * per, (i + n) * per), [n, size, size, 3]))[layer].mean([1, 2]));
-    const v = pooled.dataSync() as Float32Array;
-    const c = pooled.shape[1] as number;
-    for (let k = 0; k < n; k++) out.push(Float32Array.from(v.subarray(k * c, (k + 1) * c)));
-    pooled.dispose();
+    const pooled = tf.tidy(() => {
+      const f = extractFeatures(net, tf.tensor4d(images.subarray(i * per, (i + n) * per), [n, size, size, 3]));
+      return net.layers.map((l) => f[l].mean([1, 2]) as tf.Tensor2D);
+    });
+    net.layers.forEach((l, j) => {
+      const v = pooled[j].dataSync() as Float32Array;
+      const c = pooled[j].shape[1];
+      for (let k = 0; k < n; k++) out[l].push(Float32Array.from(v.subarray(k * c, (k + 1) * c)));
+    });
+    tf.dispose(pooled);
   }
   return out;
 }
 
-/**
- * Test accuracy of the nearest class mean (Euclidean, on features standardised with the training
- * set's per-channel mean and std) at `layer`, for the scenes' `shape` or `texture` labels.
- */
-export function nearestMeanAccuracy(net: FeatureNet, layer: string, trainSet: TextureSceneDataset, testSet: TextureSceneDataset, label: 'shape' | 'texture'): number {
-  const labels = (d: TextureSceneDataset) => (label === 'shape' ? d.shapeLabels : d.labels);
-  const classes = label === 'shape' ? trainSet.shapeNames.length : trainSet.classNames.length;
-  const train = pooledFeatures(net, trainSet.images, trainSet.count, trainSet.height, layer);
-  const test = pooledFeatures(net, testSet.images, testSet.count, testSet.height, layer);
+/** Test accuracy of the nearest class mean (Euclidean, on features standardised with the training set's per-channel mean and std). */
+function nearestMean(train: Float32Array[], trainLabels: ArrayLike<number>, test: Float32Array[], testLabels: ArrayLike<number>, classes: number): number {
   const c = train[0].length;
   const mean = new Float64Array(c), std = new Float64Array(c);
   for (const f of train) for (let j = 0; j < c; j++) mean[j] += f[j] / train.length;
@@ -40,7 +38,7 @@ export function nearestMeanAccuracy(net: FeatureNet, layer: string, trainSet: Te
   const z = (f: Float32Array) => Float64Array.from(f, (v, j) => (v - mean[j]) / std[j]);
   const centroids = Array.from({ length: classes }, () => new Float64Array(c));
   const counts = new Array<number>(classes).fill(0);
-  train.forEach((f, i) => { const y = labels(trainSet)[i]; const v = z(f); counts[y]++; for (let j = 0; j < c; j++) centroids[y][j] += v[j]; });
+  train.forEach((f, i) => { const y = trainLabels[i]; const v = z(f); counts[y]++; for (let j = 0; j < c; j++) centroids[y][j] += v[j]; });
   centroids.forEach((m, y) => { for (let j = 0; j < c; j++) m[j] /= Math.max(1, counts[y]); });
   let correct = 0;
   test.forEach((f, i) => {
@@ -52,7 +50,21 @@ export function nearestMeanAccuracy(net: FeatureNet, layer: string, trainSet: Te
       for (let j = 0; j < c; j++) d += (v[j] - m[j]) ** 2;
       if (d < bestD) { bestD = d; best = y; }
     });
-    if (best === labels(testSet)[i]) correct++;
+    if (best === testLabels[i]) correct++;
   });
   return correct / test.length;
+}
+
+/**
+ * Per layer of `net`: the held-out accuracy of a nearest-class-mean classifier on the position-averaged
+ * features (standardised with the training set's per-channel mean and std), fitted on `trainSet` and
+ * tested on `testSet`, for the scenes' texture and shape labels. Nothing is trained.
+ */
+export function nearestMeanAccuracies(net: FeatureNet, trainSet: TextureSceneDataset, testSet: TextureSceneDataset): Record<string, { texture: number; shape: number }> {
+  const train = pooledFeatures(net, trainSet.images, trainSet.count, trainSet.height);
+  const test = pooledFeatures(net, testSet.images, testSet.count, testSet.height);
+  return Object.fromEntries(net.layers.map((l) => [l, {
+    texture: nearestMean(train[l], trainSet.labels, test[l], testSet.labels, trainSet.classNames.length),
+    shape: nearestMean(train[l], trainSet.shapeLabels, test[l], testSet.shapeLabels, trainSet.shapeNames.length),
+  }]));
 }
