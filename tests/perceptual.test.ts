@@ -161,11 +161,14 @@ describe('networks', () => {
     tf.dispose([x, y, mean, variance]);
   });
 
-  test('the style transformation network\'s output has its input\'s shape (any size divisible by 4)', () => {
+  test('the style transformation network\'s output has its input\'s shape (any size divisible by 4), pixels in [0, 1]', () => {
     const net = buildStyleTransformNet({ filters: [4, 6, 8], residualBlocks: 2, seed: 1 });
     for (const [h, w] of [[16, 16], [24, 32]]) {
-      const y = tf.tidy(() => net.predict(tf.zeros([2, h, w, 3])) as tf.Tensor);
+      const y = tf.tidy(() => net.predict(tf.mul(uniform(h + w, [2, h, w, 3]), 50)) as tf.Tensor);
       expect(y.shape).toEqual([2, h, w, 3]);
+      const v = y.dataSync();
+      expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...v)).toBeLessThanOrEqual(1);
       y.dispose();
     }
     expect(() => buildStyleTransformNet({ size: [30, 30] })).toThrow(/divisible by 4/);

@@ -39,6 +39,12 @@ export interface StyleTransformOptions {
   inputKernel?: number;
   /** Kernel of the output convolution (default 3; the reference: 9). */
   outputKernel?: number;
+  /**
+   * The output's activation (default 'sigmoid': pixels stay in [0, 1], as Johnson et al.'s scaled tanh
+   * keeps them in range; with 'linear' the network learned to push channels far outside [0, 1], where
+   * the loss network was never trained, and matched the Gram matrices with a flat green image).
+   */
+  outputActivation?: 'sigmoid' | 'linear';
   seed?: number;
   name?: string;
 }
@@ -87,7 +93,8 @@ export function buildStyleTransformNet(options: StyleTransformOptions = {}): tf.
   }
   x = convNorm(L, L.up(x, 'up1_resize'), f1, 3, 'up1');
   x = convNorm(L, L.up(x, 'up2_resize'), f0, 3, 'up2');
-  const out = L.conv(x, 3, options.outputKernel ?? 3, 'output');
+  let out = L.conv(x, 3, options.outputKernel ?? 3, 'output');
+  if ((options.outputActivation ?? 'sigmoid') === 'sigmoid') out = tf.layers.activation({ activation: 'sigmoid', name: 'output_sigmoid' }).apply(out) as S;
   return tf.model({ inputs: input, outputs: out, name: options.name ?? 'style_transform_net' });
 }
 
