@@ -212,7 +212,7 @@ export function styleTransferScores(net: FeatureNet, spec: PerceptualLossSpec, c
 export const FAST_STYLE = {
   name: 'fast-style-mosaic',
   lesson: 'notebooks/06-perceptual-loss.ipynb',
-  summary: `Johnson et al.'s transformation network (16-32-48, 4 residual blocks, instance norm, resize + conv up-sampling) for the 'mosaic' style with the shipped loss network frozen; ${FAST_STYLE_SETTINGS.steps} steps of batch ${FAST_STYLE_SETTINGS.batch} at 64x64, Adam ${FAST_STYLE_SETTINGS.learningRate}; content ${FAST_STYLE_SETTINGS.contentWeight} (relative, ${CONTENT_LAYER}), style ${FAST_STYLE_SETTINGS.styleWeight} (balanced, ${STYLE_LAYERS.join('/')}), TV ${FAST_STYLE_SETTINGS.tvWeight}`,
+  summary: `Johnson et al.'s transformation network (16-32-48, 4 residual blocks, instance norm, resize + conv up-sampling, sigmoid output) for the 'mosaic' style with the shipped loss network frozen; ${FAST_STYLE_SETTINGS.steps} steps of batch ${FAST_STYLE_SETTINGS.batch} at 64x64, Adam ${FAST_STYLE_SETTINGS.learningRate}; content ${FAST_STYLE_SETTINGS.contentWeight} (relative, ${CONTENT_LAYER}), style ${FAST_STYLE_SETTINGS.styleWeight} (balanced, ${STYLE_LAYERS.join('/')}), TV ${FAST_STYLE_SETTINGS.tvWeight}`,
   async train(o: RunOptions): Promise<{ models: Models; steps: number }> {
     const steps = o.quick ? FAST_STYLE_SETTINGS.quick.steps : FAST_STYLE_SETTINGS.steps;
     const lossNetwork = await loadLossNetwork();
