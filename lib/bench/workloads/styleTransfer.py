@@ -78,7 +78,7 @@ class TransformNet(nn.Module):
         x = self.res(x)
         x = F.relu(self.u1(F.interpolate(x, scale_factor=2, mode="nearest")))
         x = F.relu(self.u2(F.interpolate(x, scale_factor=2, mode="nearest")))
-        return self.out(x)
+        return torch.sigmoid(self.out(x))
 
 
 def gram(f):
