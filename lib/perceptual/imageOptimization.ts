@@ -29,7 +29,7 @@ export interface ImageOptimizationOptions {
 export interface ImageOptimizationResult {
   /** The optimised image, [N, H, W, C] in [0, 1]. Caller disposes. */
   image: tf.Tensor4D;
-  /** The loss before each iteration, then after the last one (steps + 1 values). */
+  /** The loss before each iteration, then after the last one (steps + 1 values; after L-BFGS converges, the last loss repeats). */
   losses: number[];
   /** Copies of the image after the requested iterations. Caller disposes. */
   snapshots: { step: number; image: tf.Tensor4D }[];
@@ -48,7 +48,9 @@ export function optimizeImage(loss: (image: tf.Tensor4D) => tf.Scalar, init: tf.
   const valueAndGrad = tf.valueAndGrad((x: tf.Tensor) => loss(x as tf.Tensor4D));
   const losses: number[] = [];
   let evaluations = 0;
-  const x = tf.variable(tf.clipByValue(init, 0, 1), true, undefined, 'float32') as tf.Variable<tf.Rank.R4>;
+  const clipped = tf.clipByValue(init, 0, 1);
+  const x = tf.variable(clipped, true, undefined, 'float32') as tf.Variable<tf.Rank.R4>;
+  clipped.dispose();
   keep(0, x);
   if (method === 'adam') {
     const optimizer = tf.train.adam(options.learningRate ?? 0.02);
@@ -76,8 +78,11 @@ export function optimizeImage(loss: (image: tf.Tensor4D) => tf.Scalar, init: tf.
     let { f, g } = evaluate(current);
     const s: Float64Array[] = [], y: Float64Array[] = [], rho: number[] = [];
     const memory = options.history ?? 10;
+    let converged = false;
     for (let step = 1; step <= options.steps; step++) {
       losses.push(f);
+      // converged (no decrease found along the last direction): the image stays; the remaining steps repeat the loss
+      if (converged) { options.onStep?.(step, f); keep(step, x); continue; }
       const d = lbfgsDirection(g, s, y, rho);
       // projected backtracking: x(t) = clip(x + t d) until f(x(t)) <= f + 1e-4 * g.(x(t) - x)
       // first step (no curvature yet): along -g, moving the most-changed pixel by 0.05
@@ -91,7 +96,7 @@ export function optimizeImage(loss: (image: tf.Tensor4D) => tf.Scalar, init: tf.
         for (let i = 0; i < next.length; i++) decrease += g[i] * (next[i] - current[i]);
         if (fn <= f + 1e-4 * decrease) break;
       }
-      if (!(fn < f)) { losses.pop(); losses.push(f); options.onStep?.(step, f); keep(step, x); break; }
+      if (!(fn < f)) { converged = true; options.onStep?.(step, f); keep(step, x); continue; }
       const sk = new Float64Array(next.length), yk = new Float64Array(next.length);
       let sy = 0;
       for (let i = 0; i < next.length; i++) { sk[i] = next[i] - current[i]; yk[i] = gn[i] - g[i]; sy += sk[i] * yk[i]; }
@@ -100,7 +105,7 @@ export function optimizeImage(loss: (image: tf.Tensor4D) => tf.Scalar, init: tf.
         if (s.length > memory) { s.shift(); y.shift(); rho.shift(); }
       }
       current = next; f = fn; g = gn;
-      x.assign(tf.tensor(current, shape) as tf.Tensor4D);
+      tf.tidy(() => { x.assign(tf.tensor(current, shape) as tf.Tensor4D); });
       options.onStep?.(step, losses[losses.length - 1]);
       keep(step, x);
     }
