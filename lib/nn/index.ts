@@ -4,3 +4,6 @@ export * from './hourglass';
 export * from './unet';
 export * from './patchGan';
 export * from './styleFeatures';
+export * from './instanceNorm';
+export * from './lossNetwork';
+export * from './transformNet';

@@ -4,10 +4,12 @@
  */
 import type { Recipe } from './recipe';
 import { SHAPES_CLASSIFIER, MNIST_CLASSIFIER } from './recipes';
+import { PERCEPTUAL_RECIPES } from '../perceptual/recipes';
 
 export const RECIPES: Recipe[] = [
   SHAPES_CLASSIFIER,
   MNIST_CLASSIFIER,
+  ...PERCEPTUAL_RECIPES,
 ];
 
 /** The recipe called `name`; throws listing the known ones. */
