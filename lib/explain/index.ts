@@ -11,3 +11,4 @@ export * from './inspect';
 export * from './receptiveField';
 export * from './classVisualization';
 export * from './embedding';
+export * from './tsne';
