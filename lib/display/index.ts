@@ -5,3 +5,4 @@ export * from './image';
 export * from './plot';
 export * from './progress';
 export * from './fonts';
+export * from './sideBySide';
