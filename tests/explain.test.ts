@@ -153,3 +153,24 @@ test('channel masking: zeroing a channel of the last layer of a GAP network drop
   const kernel = model.getLayer('logits').getWeights()[0].arraySync() as number[][];
   [1, 3].forEach((c, i) => means[i].forEach((m, k) => expect(drops[i][k]).toBeCloseTo(kernel[k][c] * m, 4)));
 });
+
+describe('boxes from maps (weakly supervised localisation)', () => {
+  const { boxFromMap, boxesFromMaps } = require('../lib/explain/mapBoxes');
+  test('the box of the largest region above 20% of the maximum: a small hotter blob loses to a large warm one', () => {
+    const h = 10, w = 12;
+    const map = new Float32Array(h * w);
+    for (let y = 2; y <= 6; y++) for (let x = 1; x <= 5; x++) map[y * w + x] = 0.5;   // large region, columns 1..5, rows 2..6
+    map[8 * w + 10] = 1;                                                                // one hot pixel
+    expect(boxFromMap(map, h, w, 0.2)).toEqual([0.5, 1.5, 5.5, 6.5]);
+    // Above 60% of the maximum only the hot pixel is left.
+    expect(boxFromMap(map, h, w, 0.6)).toEqual([9.5, 7.5, 10.5, 8.5]);
+    expect(boxFromMap(new Float32Array(h * w), h, w)).toBeNull();
+  });
+  test('boxesFromMaps reads a batch and leaves no tensor', () => {
+    const maps = tf.zeros([2, 4, 4]).add(tf.oneHot([5, 10], 16).reshape([2, 4, 4]));
+    const before = tf.memory().numTensors;
+    expect(boxesFromMaps(maps)).toEqual([[0.5, 0.5, 1.5, 1.5], [1.5, 1.5, 2.5, 2.5]]);
+    expect(tf.memory().numTensors).toBe(before);
+    maps.dispose();
+  });
+});

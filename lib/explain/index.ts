@@ -12,3 +12,4 @@ export * from './receptiveField';
 export * from './classVisualization';
 export * from './embedding';
 export * from './tsne';
+export * from './mapBoxes';
