@@ -174,3 +174,16 @@ describe('boxes from maps (weakly supervised localisation)', () => {
     maps.dispose();
   });
 });
+
+describe('signedMassInside', () => {
+  const { signedMassInside } = require('../lib/explain/faithfulness');
+  test('splits a signed map into the shares of its positive and negative parts inside a mask', () => {
+    // 1x2x2 map: +3 and +1 (inside: the +3), -2 and -2 (inside: one -2)
+    const maps = tf.tensor3d([[[3, 1], [-2, -2]]]);
+    const r = signedMassInside(maps, [[1, 0, 1, 0]]);
+    expect(r.positive[0]).toBeCloseTo(0.75, 6);
+    expect(r.negative[0]).toBeCloseTo(0.5, 6);
+    expect(Number.isNaN(signedMassInside(tf.tensor3d([[[1, 1], [1, 1]]]), [[1, 1, 1, 1]]).negative[0])).toBe(true);
+    maps.dispose();
+  });
+});
