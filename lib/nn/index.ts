@@ -4,3 +4,4 @@ export * from './hourglass';
 export * from './unet';
 export * from './patchGan';
 export * from './styleFeatures';
+export * from './segmentation';
