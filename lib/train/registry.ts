@@ -4,10 +4,12 @@
  */
 import type { Recipe } from './recipe';
 import { SHAPES_CLASSIFIER, MNIST_CLASSIFIER } from './recipes';
+import { TWO_STAGE_RECIPE, YOLACT_RECIPE, MASK_HEADS_RECIPE } from '../segmentation/recipes';
 
 export const RECIPES: Recipe[] = [
   SHAPES_CLASSIFIER,
   MNIST_CLASSIFIER,
+  TWO_STAGE_RECIPE, YOLACT_RECIPE, MASK_HEADS_RECIPE,
 ];
 
 /** The recipe called `name`; throws listing the known ones. */
