@@ -51,7 +51,9 @@ export const MASK_RCNN_CONFIG: MaskRcnnConfig = {
 export const P2_STRIDE = 4;
 const BOX_WEIGHTS: CoderWeights = [10, 10, 5, 5];
 const RPN = { perImage: 32, positiveFraction: 0.5, high: 0.6, low: 0.3, preNms: 64, nms: 0.7, postNmsTrain: 12, postNmsTest: 20, minSize: 2 };
-const ROI = { perImage: 16, positiveFraction: 0.25, foregroundIou: 0.5, masksPerImage: 4, boxSize: 7, maskRoiSize: 14 };
+/** The second stage's sampling in training: RoIs per image for the box head, foreground RoIs per image for the mask head, their sizes. */
+export const MASK_RCNN_ROI = { perImage: 16, positiveFraction: 0.25, foregroundIou: 0.5, masksPerImage: 4, boxSize: 7, maskRoiSize: 14 };
+const ROI = MASK_RCNN_ROI;
 
 export interface MaskRcnn {
   config: MaskRcnnConfig;

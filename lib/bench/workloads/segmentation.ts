@@ -10,9 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import { generateScenes } from '../../../datasets/scenes';
 import { roiAlign } from '../../ops/roiAlign';
 import { Random } from '../../runtime/random';
-import { createMaskRcnn, maskRcnnLoss, maskRcnnVariables, MASK_RCNN_CONFIG } from '../../segmentation/maskRcnn';
+import { createMaskRcnn, maskRcnnLoss, maskRcnnVariables, MASK_RCNN_CONFIG, MASK_RCNN_ROI } from '../../segmentation/maskRcnn';
 import { createYolact, yolactLoss, yolactVariables, YOLACT_CONFIG } from '../../segmentation/yolact';
 import { sceneBatch } from '../../segmentation/training';
+import { trainStepFlops } from '../flops';
 import { BenchWorkload, Measurement, measured, STEP_WARMUP, timeIt, torchBestMs, wasmLabel } from '../harness';
 
 export const SEGMENTATION_BENCH = { batch: 16, size: 64, roiBoxes: 64, roiMap: 16, roiChannels: 32, roiOutput: 14 };
@@ -52,7 +53,9 @@ export const workload: BenchWorkload = {
     const netOptimizer = tf.train.adam(1e-3);
     const netVars = maskRcnnVariables(net);
     const twoStageStep = () => { tf.dispose(netOptimizer.minimize(() => maskRcnnLoss(net, batch, rng).total, true, netVars) as tf.Scalar); };
-    out.push(await measured(ctx, { workload: TWO_STAGE, backend: wasmLabel('wasm'), kind: 'train step', ms: await timeIt(twoStageStep, STEP_WARMUP, runs), torchMs: torchTwoStage }, twoStageStep));
+    // FLOPs: the backbone on the batch, the box head on its sampled RoIs, the mask head on its foreground RoIs.
+    const twoStageFlops = trainStepFlops(net.backbone, c.batch) + trainStepFlops(net.boxHead, c.batch * MASK_RCNN_ROI.perImage) + trainStepFlops(net.maskHead, c.batch * MASK_RCNN_ROI.masksPerImage);
+    out.push(await measured(ctx, { workload: TWO_STAGE, backend: wasmLabel('wasm'), kind: 'train step', flops: twoStageFlops, ms: await timeIt(twoStageStep, STEP_WARMUP, runs), torchMs: torchTwoStage }, twoStageStep));
     netOptimizer.dispose();
     [net.backbone, net.boxHead, net.maskHead].forEach((m) => m.dispose());
 
@@ -61,7 +64,9 @@ export const workload: BenchWorkload = {
     const yOptimizer = tf.train.adam(1e-3);
     const yVars = yolactVariables(yolact);
     const yolactStep = () => { tf.dispose(yOptimizer.minimize(() => yolactLoss(yolact, batch, rng).total, true, yVars) as tf.Scalar); };
-    out.push(await measured(ctx, { workload: YOLACT, backend: wasmLabel('wasm'), kind: 'train step', ms: await timeIt(yolactStep, STEP_WARMUP, runs), torchMs: torchYolact }, yolactStep));
+    // FLOPs: the three parts' convolutions (the mask assembly P C^T is left out, as element-wise work is).
+    const yolactFlops = [yolact.bottom, yolact.top, yolact.head].reduce((s, m) => s + trainStepFlops(m, c.batch), 0);
+    out.push(await measured(ctx, { workload: YOLACT, backend: wasmLabel('wasm'), kind: 'train step', flops: yolactFlops, ms: await timeIt(yolactStep, STEP_WARMUP, runs), torchMs: torchYolact }, yolactStep));
     yOptimizer.dispose();
     [yolact.bottom, yolact.top, yolact.head].forEach((m) => m.dispose());
     batch.images.dispose();
@@ -72,7 +77,9 @@ export const workload: BenchWorkload = {
     const { boxes, index } = benchBoxes(c.roiBoxes, c.batch);
     const options = { outputSize: c.roiOutput, spatialScale: c.roiMap / c.size, samplingRatio: 2, aligned: true };
     const roiStep = () => { tf.dispose(tf.grad((f: tf.Tensor) => roiAlign(f as tf.Tensor4D, boxes, index, options).mul(upstream).sum())(features)); };
-    out.push(await measured(ctx, { workload: ROI, backend: wasmLabel('wasm'), kind: 'forward + backward', ms: await timeIt(roiStep, STEP_WARMUP, runs * 3), torchMs: torchRoi }, roiStep));
+    // FLOPs: per output value, ratio^2 samples of 4 bilinear taps (a multiply and an add each) forward, the same scattered backward.
+    const roiFlops = 2 * c.roiBoxes * c.roiOutput * c.roiOutput * c.roiChannels * 2 * 2 * 4 * 2;
+    out.push(await measured(ctx, { workload: ROI, backend: wasmLabel('wasm'), kind: 'forward + backward', flops: roiFlops, ms: await timeIt(roiStep, STEP_WARMUP, runs * 3), torchMs: torchRoi }, roiStep));
     tf.dispose([features, upstream]);
     return { measurements: out };
   },
