@@ -28,7 +28,7 @@ const LESSON = 'notebooks/04-segmentation.ipynb';
 
 /** Training and test scenes (quick: the small versions the tests run). */
 export function sceneSplits(quick: boolean): { train: SceneDataset; test: SceneDataset } {
-  return { train: generateScenes({ count: quick ? 48 : 4000, seed: 1 }), test: generateScenes({ count: quick ? 12 : 300, seed: 2 }) };
+  return { train: generateScenes({ count: quick ? 48 : 4000, seed: 1 }), test: generateScenes({ count: quick ? 32 : 300, seed: 2 }) };
 }
 
 /** Training settings of each recipe (steps of batch 16; quick: the test's few steps). */
