@@ -5,3 +5,4 @@ export * from './tensors';
 export * from './faces';
 export * from './superResolution';
 export * from './textures';
+export * from './scenes';

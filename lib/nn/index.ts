@@ -7,3 +7,4 @@ export * from './styleFeatures';
 export * from './instanceNorm';
 export * from './lossNetwork';
 export * from './transformNet';
+export * from './segmentation';
