@@ -4,6 +4,7 @@
  * model's predictions on the grader's inputs, the judge measures them here.
  */
 import { pck } from '../landmarks/metrics';
+import { maskIou } from '../segmentation/masks';
 import { Point } from '../landmarks/heatmap';
 import { Truth } from './inputs';
 import { Value, isTensorValue } from './values';
@@ -31,7 +32,7 @@ export function checkJudgeSpec(spec: unknown): JudgeSpec {
   throw new Error(`unknown judge ${JSON.stringify(spec)}; known: { pck: { alpha, atLeast } }, { maskIoU: { atLeast } }`);
 }
 
-/** Mean IoU of masks (> 0.5 inside) against 0/1 truth masks of `n` images of `size` x `size`, or a reason. */
+/** Mean IoU of masks (> 0.5 inside) against 0/1 truth masks (never empty: each image holds a shape) of `n` images of `size` x `size`, or a reason. */
 function meanMaskIoU(value: Value, truth: Uint8Array, n: number, size: number): number | string {
   let flat: ArrayLike<number>;
   if (isTensorValue(value)) flat = value.data;
@@ -43,15 +44,12 @@ function meanMaskIoU(value: Value, truth: Uint8Array, n: number, size: number): 
     flat = out;
   } else return 'expected masks [N, H, W] as a tensor or nested arrays';
   if (flat.length !== n * size * size) return `expected ${n} masks of ${size}x${size}, got ${flat.length} values`;
+  const pixels = size * size;
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    let inter = 0, union = 0;
-    for (let p = i * size * size; p < (i + 1) * size * size; p++) {
-      const a = flat[p] > 0.5, b = truth[p] === 1;
-      if (a && b) inter++;
-      if (a || b) union++;
-    }
-    sum += union ? inter / union : 1;
+    const predicted = new Uint8Array(pixels);
+    for (let p = 0; p < pixels; p++) predicted[p] = flat[i * pixels + p] > 0.5 ? 1 : 0;
+    sum += maskIou(predicted, truth.subarray(i * pixels, (i + 1) * pixels));
   }
   return sum / n;
 }
@@ -92,9 +90,8 @@ export function judge(spec: JudgeSpec, value: Value, truth: Truth): Verdict {
   const points = pointsOf(value, n, k);
   if (typeof points === 'string') return { passed: false, message: points };
   if (points.some((img) => img.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1])))) return { passed: false, message: 'some predicted points are not finite numbers' };
-  const { alpha } = (s as { pck: { alpha: number; atLeast: number } }).pck;
+  const { alpha, atLeast } = (s as Extract<JudgeSpec, { pck: unknown }>).pck;
   const score = pck(points, truth.landmarks, truth.faceSize, alpha);
-  const { atLeast } = (s as { pck: { alpha: number; atLeast: number } }).pck;
   const passed = score >= atLeast;
   return { passed, message: `PCK@${alpha} on ${n} faces the notebook had not seen: ${(100 * score).toFixed(1)}%${passed ? '' : ` (needs ${(100 * atLeast).toFixed(0)}%)`}` };
 }
