@@ -16,13 +16,15 @@ export const workload: BenchWorkload = {
     const a = g.loadAssignment('01-cnn-visualization');
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-bench-grading-'));
     try {
-      const n = ctx.quick ? 4 : 8;
-      const subs = Array.from({ length: n }, (_, i) => {
-        const file = path.join(tmp, 'subs', `student${i}.ipynb`);
+      /** A submission: a copy of `from` as `folder/student.ipynb`. */
+      const submission = (folder: string, student: string, from: string) => {
+        const file = path.join(tmp, folder, `${student}.ipynb`);
         fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.copyFileSync(i % 2 ? a.releasePath : a.sourcePath, file);
-        return { student: `student${i}`, path: file, relative: `student${i}.ipynb` };
-      });
+        fs.copyFileSync(from, file);
+        return { student, path: file, relative: `${student}.ipynb` };
+      };
+      const n = ctx.quick ? 4 : 8;
+      const subs = Array.from({ length: n }, (_, i) => submission('subs', `student${i}`, i % 2 ? a.releasePath : a.sourcePath));
       const out: { jobs: number; seconds: number }[] = [];
       for (const jobs of [1, 2]) {
         ctx.log(`measuring grading: ${n} submissions of ${a.config.id}, --jobs ${jobs}`);
@@ -33,12 +35,10 @@ export const workload: BenchWorkload = {
       const oneSubmission: { assignment: string; seconds: number; score: number; max: number }[] = [];
       for (const id of g.listAssignments()) {
         const one = g.loadAssignment(id);
-        const file = path.join(tmp, 'one', `${id}.ipynb`);
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.copyFileSync(one.sourcePath, file);
+        const alone = submission(`one-${id}`, 'alone', one.sourcePath);
         ctx.log(`measuring grading: one submission of ${id} alone`);
         const t0 = Date.now();
-        const [r] = await g.gradeBatch(one, [{ student: 'alone', path: file, relative: `${id}.ipynb` }], { jobs: 1, out: path.join(tmp, `one-${id}`), force: true, log: () => {} });
+        const [r] = await g.gradeBatch(one, [alone], { jobs: 1, out: path.join(tmp, `gb-one-${id}`), force: true, log: () => {} });
         oneSubmission.push({ assignment: id, seconds: (Date.now() - t0) / 1000, score: r.score, max: r.autograded_max_score });
       }
       return { measurements: [], grading: { assignment: a.config.id, submissions: n, sandbox: g.bwrapAvailable() ? 'bwrap + Node permissions' : 'Node permissions only', secondsPerSubmission: out, oneSubmission } };
