@@ -58,7 +58,11 @@ export function threadedBuildProblem(): string | null {
   }
 }
 
-interface PThreadRegistry { unusedWorkers: { unref?(): void }[]; runningWorkers: { unref?(): void }[]; allocateUnusedWorker(): void }
+interface PThreadWorker { unref?(): void; loaded?: boolean }
+interface PThreadRegistry {
+  unusedWorkers: PThreadWorker[]; runningWorkers: PThreadWorker[]; allocateUnusedWorker(): void;
+  loadWasmModuleToWorker(worker: PThreadWorker, onFinishedLoading?: () => void): void;
+}
 
 /** Emscripten's pthread registry of the active wasm backend (absent in the single-threaded build). */
 function pthreadRegistry(): PThreadRegistry | undefined {
@@ -125,6 +129,13 @@ export function wasmThreadCount(): number {
  * previous size. Used by data-parallel training, whose replicas are the parallelism: two
  * kernel-level threads beside a replica thread would oversubscribe the cores. Growing the pool back
  * makes a new pool (the old one's threads stay parked: one idle thread per regrowth).
+ *
+ * A pool takes its threads from emscripten's pre-started, loaded workers; one started on demand would
+ * deadlock (creating the pool blocks the main thread, and a worker's "loaded" message can only be
+ * handled there). Each regrowth uses up `threads - 1` of them, so every shrink starts loading that many
+ * again in the background (the replicas' training gives them seconds to load). Without that, the
+ * build's pre-started workers ran out after three shrink/regrow cycles (a bench run with several
+ * replica rows) and wasm stayed on one thread for the rest of the process.
  */
 export function setWasmThreads(threads: number): number {
   const m = wasmModule();
@@ -132,17 +143,31 @@ export function setWasmThreads(threads: number): number {
   const previous = m.getThreadsCount();
   const target = Math.max(1, Math.min(threads, startedWith));
   if (target === previous) return previous;
-  // A pool takes its threads from emscripten's pre-started workers; one started on demand would
-  // deadlock (pthread creation waits for a worker that can only load once the main thread is free).
   const pthreads = pthreadRegistry();
-  if (target > 1 && (pthreads == null || pthreads.unusedWorkers.length < target - 1)) {
-    if (!warnedNoWorkers) console.log(`[cvkit] wasm stays on ${previous} thread(s): no pre-started thread left to grow its pool`);
+  if (target > 1 && (pthreads == null || loadedWorkers(pthreads) < target - 1)) {
+    if (!warnedNoWorkers) console.log(`[cvkit] wasm stays on ${previous} thread(s): no loaded pthread worker left to grow its pool`);
     warnedNoWorkers = true;
     return previous;
   }
+  // emscripten takes workers from the end of the list: the loaded ones go last.
+  if (pthreads != null) pthreads.unusedWorkers.sort((a, b) => Number(!!a.loaded) - Number(!!b.loaded));
   m.initWithThreadsCount(target);
   unrefAll();
+  if (target < startedWith && pthreads != null) prestartWorkers(pthreads, startedWith - 1);
   return previous;
+}
+
+/** Unused pthread workers that finished loading the wasm module (a pool can start on these). */
+function loadedWorkers(pthreads: PThreadRegistry): number {
+  return pthreads.unusedWorkers.filter((w) => w.loaded).length;
+}
+
+/** Starts loading unused pthread workers until `count` are unused (loaded or loading). */
+function prestartWorkers(pthreads: PThreadRegistry, count: number): void {
+  while (pthreads.unusedWorkers.length < count) {
+    pthreads.allocateUnusedWorker(); // unrefPthreadWorkers' wrapper: our worker script, unreferenced
+    pthreads.loadWasmModuleToWorker(pthreads.unusedWorkers[pthreads.unusedWorkers.length - 1]);
+  }
 }
 
 let warnedNoWorkers = false;
