@@ -74,6 +74,13 @@ export const SHAPES_FC_RECIPE: ClassifierRecipe = {
   model: { ...SHAPES_RECIPE.model, head: 'flatten' },
   learningRate: 1e-3,
   weightsDir: 'datasets/weights/shapes-classifier-fc',
+  // Quick mode (the recipe test: trains, saves, loads back) needs no accuracy: one epoch of 1,200 images.
+  data: (quick) => quick ? {
+    train: generateShapes({ count: 1200, seed: 1 }),
+    validation: generateShapes({ count: 200, seed: 2 }),
+    test: generateShapes({ count: 300, seed: 3 }),
+  } : SHAPES_RECIPE.data(false),
+  quick: { epochs: 1 },
 };
 
 export const MNIST_RECIPE: ClassifierRecipe = {
@@ -88,13 +95,13 @@ export const MNIST_RECIPE: ClassifierRecipe = {
   maxEpochs: 30,
   weightsDir: 'datasets/weights/mnist-classifier',
   data: (quick) => {
-    const { train, test } = loadMnist({ seed: 0, testFraction: 0.2, limit: quick ? 3000 : undefined });
+    const { train, test } = loadMnist({ seed: 0, testFraction: 0.2, limit: quick ? 1500 : undefined });
     // The last 500 training digits validate; the 20% test split is only for the final number.
     const cut = train.count - 500;
     const part = (d: typeof train, a: number, b: number): ImageDataset => ({ ...d, count: b - a, images: d.images.subarray(a * 784, b * 784), labels: d.labels.subarray(a, b) });
     return { train: part(train, 0, cut), validation: part(train, cut, train.count), test };
   },
-  quick: { epochs: 2 },
+  quick: { epochs: 1 },
 };
 
 export interface RecipeTraining {
