@@ -4,10 +4,10 @@
  *
  *   segmentation-two-stage   Mask R-CNN's two stages with UPSNet's semantic head: mask AP, PQ/SQ/RQ
  *   segmentation-yolact      YOLACT (three parts, so YolactEdge can reuse the deep features): mask AP
- *   segmentation-mask-heads  the mask-head experiments (lib/segmentation/maskHeadExperiment.ts):
- *                            RoIPool vs RoIAlign at strides 4, 8, 16 and per-class sigmoid vs softmax,
- *                            for each seed in SEGMENTATION_TRAINING.maskHeads.seeds (shipped: seed 1 only, so
- *                            the full run fits; 3 seeds give the spread); each run's mask IoU and AP@0.5/0.75
+ *   segmentation-mask-heads  the mask-head experiments (lib/segmentation/maskHeadExperiment.ts), seed 1:
+ *                            RoIPool vs RoIAlign at strides 4, 8, 16 and per-class sigmoid vs softmax;
+ *                            each run's mask IoU and AP@0.5/0.75
+ *   segmentation-mask-heads-seeds  the RoIPool/RoIAlign runs again with seeds 2 and 3 (the spread)
  *
  * Data: scenes (datasets/scenes.ts) with generator seed 1 for training and 2 for testing. The objects
  * below have the shape of lib/train/recipe.ts's Recipe (a topic does not import lib/train).
@@ -35,7 +35,7 @@ export function sceneSplits(quick: boolean): { train: SceneDataset; test: SceneD
 export const SEGMENTATION_TRAINING = {
   twoStage: { steps: 1500, quickSteps: 3, learningRate: 3e-3, warmup: 100 },
   yolact: { steps: 1500, quickSteps: 3, learningRate: 3e-3, warmup: 100 },
-  maskHeads: { steps: 150, quickSteps: 2, learningRate: 3e-3, warmup: 20, batchSize: 8, seeds: [1] },
+  maskHeads: { steps: 150, quickSteps: 2, learningRate: 3e-3, warmup: 20, batchSize: 8 },
 };
 
 const round = (v: number) => Math.round(v * 10000) / 10000;
@@ -98,7 +98,7 @@ export const YOLACT_RECIPE = {
 export interface MaskHeadRun { key: string; setup: MaskHeadSetup; seed: number }
 
 /** Every run: RoIPool and RoIAlign at strides 4, 8, 16 (sigmoid masks), and softmax masks at stride 4 with RoIAlign; for each of `seeds`. */
-export function maskHeadRuns(seeds = SEGMENTATION_TRAINING.maskHeads.seeds): MaskHeadRun[] {
+export function maskHeadRuns(seeds: number[]): MaskHeadRun[] {
   const runs: MaskHeadRun[] = [];
   for (const seed of seeds) {
     for (const stride of [4, 8, 16] as const) for (const op of ['align', 'pool'] as const) {
@@ -124,34 +124,50 @@ export async function trainMaskHeadRun(run: MaskHeadRun, train: SceneDataset, o:
   return { net, result: r };
 }
 
-/** The mask-head experiments, 21 small networks. */
-export const MASK_HEADS_RECIPE = {
-  name: 'segmentation-mask-heads',
-  lesson: LESSON,
-  summary: `the same FPN + mask head on ground-truth boxes, RoIPool vs RoIAlign at strides 4/8/16 and per-class sigmoid vs softmax masks, seeds ${SEGMENTATION_TRAINING.maskHeads.seeds.join(', ')}: ${SEGMENTATION_TRAINING.maskHeads.steps} steps of batch ${SEGMENTATION_TRAINING.maskHeads.batchSize} each`,
-  async train(o: RunOptions): Promise<{ models: Models; steps: number }> {
-    const { train } = sceneSplits(o.quick);
-    const models: Models = {};
-    let steps = 0;
-    for (const run of maskHeadRuns(o.quick ? [1] : undefined)) {
-      const { net, result } = await trainMaskHeadRun({ ...run, seed: run.seed + o.seed }, train, { quick: o.quick, progress: o.progress });
-      o.log(`${run.key}: ${result.steps} steps in ${result.seconds.toFixed(0)} s`);
-      models[`${run.key}_pyramid`] = net.pyramid;
-      models[`${run.key}_maskHead`] = net.maskHead;
-      steps += result.steps;
-    }
-    return { models, steps };
-  },
-  async evaluate(models: Models, o: { quick: boolean }): Promise<Record<string, number>> {
-    const { test } = sceneSplits(o.quick);
-    const metrics: Record<string, number> = {};
-    for (const key of Object.keys(models).filter((k) => k.endsWith('_pyramid')).map((k) => k.replace(/_pyramid$/, ''))) {
-      const run = maskHeadRunOf(key);
-      const e = evaluateMaskHead({ setup: run.setup, pyramid: models[`${key}_pyramid`], maskHead: models[`${key}_maskHead`] }, test);
-      metrics[`${key}_meanIoU`] = round(e.meanIou);
-      metrics[`${key}_AP50`] = round(e.ap50);
-      metrics[`${key}_AP75`] = round(e.ap75);
-    }
-    return metrics;
-  },
-};
+/**
+ * The mask-head experiments for `seeds`: RoIPool and RoIAlign at strides 4, 8, 16, and (withSoftmax) the
+ * softmax variant at stride 4. Two recipes, so each trains in under 10 minutes on 2 cores: seed 1 with
+ * the softmax run (7 networks) and seeds 2, 3 for the seed-to-seed spread (12 networks).
+ */
+function maskHeadsRecipe(name: string, seeds: number[], withSoftmax: boolean) {
+  const s = SEGMENTATION_TRAINING.maskHeads;
+  const runsOf = (quick: boolean) => maskHeadRuns(quick ? seeds.slice(0, 1) : seeds).filter((r) => withSoftmax || r.setup.maskLoss === 'sigmoid');
+  return {
+    name,
+    lesson: LESSON,
+    summary: `the same FPN + mask head on ground-truth boxes, RoIPool vs RoIAlign at strides 4/8/16${withSoftmax ? ' and per-class sigmoid vs softmax masks' : ''}, seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')}: ${s.steps} steps of batch ${s.batchSize} each`,
+    async train(o: RunOptions): Promise<{ models: Models; steps: number }> {
+      const { train } = sceneSplits(o.quick);
+      const models: Models = {};
+      let steps = 0;
+      for (const run of runsOf(o.quick)) {
+        const { net, result } = await trainMaskHeadRun({ ...run, seed: run.seed + o.seed }, train, { quick: o.quick, progress: o.progress });
+        o.log(`${run.key}: ${result.steps} steps in ${result.seconds.toFixed(0)} s`);
+        models[`${run.key}_pyramid`] = net.pyramid;
+        models[`${run.key}_maskHead`] = net.maskHead;
+        steps += result.steps;
+      }
+      return { models, steps };
+    },
+    evaluate: evaluateMaskHeads,
+  };
+}
+
+/** Seed 1 of the mask-head experiments with the softmax run (7 networks). */
+export const MASK_HEADS_RECIPE = maskHeadsRecipe('segmentation-mask-heads', [1], true);
+/** Seeds 2 and 3 of the RoIPool/RoIAlign runs (12 networks): with seed 1, the spread between seeds. */
+export const MASK_HEAD_SEEDS_RECIPE = maskHeadsRecipe('segmentation-mask-heads-seeds', [2, 3], false);
+
+/** Mean mask IoU and mask AP@0.5/0.75 of every mask-head network in `models` on the test scenes (ground-truth boxes). */
+async function evaluateMaskHeads(models: Models, o: { quick: boolean }): Promise<Record<string, number>> {
+  const { test } = sceneSplits(o.quick);
+  const metrics: Record<string, number> = {};
+  for (const key of Object.keys(models).filter((k) => k.endsWith('_pyramid')).map((k) => k.replace(/_pyramid$/, ''))) {
+    const run = maskHeadRunOf(key);
+    const e = evaluateMaskHead({ setup: run.setup, pyramid: models[`${key}_pyramid`], maskHead: models[`${key}_maskHead`] }, test);
+    metrics[`${key}_meanIoU`] = round(e.meanIou);
+    metrics[`${key}_AP50`] = round(e.ap50);
+    metrics[`${key}_AP75`] = round(e.ap75);
+  }
+  return metrics;
+}

@@ -6,7 +6,7 @@ import type { Recipe } from './recipe';
 import { SHAPES_CLASSIFIER, MNIST_CLASSIFIER, SHAPES_CLASSIFIER_FC } from './recipes';
 import { LANDMARK_RECIPES } from '../landmarks/recipes';
 import { PERCEPTUAL_RECIPES } from '../perceptual/recipes';
-import { TWO_STAGE_RECIPE, YOLACT_RECIPE, MASK_HEADS_RECIPE } from '../segmentation/recipes';
+import { TWO_STAGE_RECIPE, YOLACT_RECIPE, MASK_HEADS_RECIPE, MASK_HEAD_SEEDS_RECIPE } from '../segmentation/recipes';
 
 export const RECIPES: Recipe[] = [
   SHAPES_CLASSIFIER,
@@ -14,7 +14,7 @@ export const RECIPES: Recipe[] = [
   SHAPES_CLASSIFIER_FC,
   ...LANDMARK_RECIPES,
   ...PERCEPTUAL_RECIPES,
-  TWO_STAGE_RECIPE, YOLACT_RECIPE, MASK_HEADS_RECIPE,
+  TWO_STAGE_RECIPE, YOLACT_RECIPE, MASK_HEADS_RECIPE, MASK_HEAD_SEEDS_RECIPE,
 ];
 
 /** The recipe called `name`; throws listing the known ones. */
