@@ -10,7 +10,7 @@ import { generateScenes, generateSceneVideo } from '../datasets/scenes';
 import { imagesTensor } from '../datasets/tensors';
 import {
   createMaskRcnn, maskRcnnLoss, maskRcnnVariables, detect, MASK_RCNN_CONFIG, createYolact, yolactLoss, yolactVariables, yolactDetect,
-  yolactVideo, YOLACT_CONFIG, createMaskHeadNetwork, maskHeadLoss, maskHeadVariables, evaluateMaskHead, MASK_HEAD_SETUP, sceneBatch,
+  yolactVideo, YOLACT_CONFIG, createMaskHeadNetwork, maskHeadLoss, maskHeadVariables, evaluateMaskHead, argmaxDecision, MASK_HEAD_SETUP, sceneBatch,
   SceneBatch, panopticOutputs, panopticMetrics, instanceMetrics,
 } from '../lib/segmentation';
 
@@ -66,6 +66,15 @@ test('YOLACT: the loss falls on a fixed batch; a YolactEdge key frame gives what
   x.dispose();
   [net.bottom, net.top, net.head].forEach((m) => m.dispose());
 }, 300000);
+
+test('a softmax mask head\'s pixel is the object\'s where its class wins the argmax (decision >= 0.5), not where p > 0.5', () => {
+  // 3 pixels x 3 channels: the class (channel 1) wins with 0.4, loses at 0.45 vs 0.5, wins alone with 0.9.
+  const d = Array.from(argmaxDecision([0.3, 0.4, 0.3, 0.5, 0.45, 0.05, 0.05, 0.9, 0.05], 3, 1));
+  expect(d.map((v) => v >= 0.5)).toEqual([true, false, true]);
+  expect(d[0]).toBeCloseTo(0.55, 6);
+  expect(d[1]).toBeCloseTo(0.475, 6);
+  expect(d[2]).toBeCloseTo(0.925, 6);
+});
 
 test.each([['RoIAlign', 'align'], ['RoIPool', 'pool']] as const)('mask-head experiment with %s: the mask loss falls; evaluation leaks nothing', async (_name, op) => {
   const net = createMaskHeadNetwork({ ...MASK_HEAD_SETUP, stride: 8, roiOperator: op }, 4);

@@ -96,11 +96,18 @@ export interface MaskHeadEvaluation {
   foregroundProbability: number;
 }
 
-/** Predicted masks (H * W probabilities) of the ground-truth objects of images [start, end) of `data`. */
-export function predictTruthMasks(net: MaskHeadNetwork, data: SceneDataset, indices: number[]): { masks: Float32Array[]; classes: number[]; image: number[] } {
+/**
+ * Predicted masks of the ground-truth objects of images `indices` of `data`, pasted into the image (H * W):
+ * `masks` the probability of the object's class (sigmoid: its channel; softmax: its share of the softmax),
+ * `decisions` a map that is >= 0.5 exactly where the head decides "object": for sigmoid the probability
+ * itself (p >= 0.5 is p(object) >= p(background)); for softmax 0.5 + (p_class - max of the other channels) / 2,
+ * so a pixel is the object's when its class wins the argmax, as an FCN decodes a per-pixel softmax (a 0.5
+ * threshold on a softmax over 6 channels would ask for more than winning).
+ */
+export function predictTruthMasks(net: MaskHeadNetwork, data: SceneDataset, indices: number[]): { masks: Float32Array[]; decisions: Float32Array[]; classes: number[]; image: number[] } {
   const { setup } = net;
   const batch = sceneBatch(data, indices);
-  const out: { masks: Float32Array[]; classes: number[]; image: number[] } = { masks: [], classes: [], image: [] };
+  const out: { masks: Float32Array[]; decisions: Float32Array[]; classes: number[]; image: number[] } = { masks: [], decisions: [], classes: [], image: [] };
   const boxes = batch.truth.map((t) => t.boxes);
   const probs = tf.tidy(() => {
     const levels = net.pyramid.predict(batch.images) as tf.Tensor4D[];
@@ -114,9 +121,11 @@ export function predictTruthMasks(net: MaskHeadNetwork, data: SceneDataset, indi
   let row = 0;
   batch.truth.forEach((t, n) => t.boxes.forEach((box, j) => {
     const channel = t.classes[j] + (setup.maskLoss === 'softmax' ? 1 : 0);
+    const roi = values.subarray(row * m * m * k, (row + 1) * m * m * k);
     const cell = new Float32Array(m * m);
-    for (let p = 0; p < m * m; p++) cell[p] = values[(row * m * m + p) * k + channel];
+    for (let p = 0; p < m * m; p++) cell[p] = roi[p * k + channel];
     out.masks.push(pasteMask(cell, m, box, setup.imageSize, setup.imageSize));
+    out.decisions.push(setup.maskLoss === 'sigmoid' ? out.masks[out.masks.length - 1] : pasteMask(argmaxDecision(roi, k, channel), m, box, setup.imageSize, setup.imageSize));
     out.classes.push(t.classes[j]);
     out.image.push(n);
     row++;
@@ -125,7 +134,21 @@ export function predictTruthMasks(net: MaskHeadNetwork, data: SceneDataset, indi
   return out;
 }
 
-/** Mean mask IoU and mask AP@0.5 / 0.75 of the network on `data`'s ground-truth boxes. */
+/**
+ * Per pixel of `probabilities` (pixels x k channels, each pixel's row a softmax), 0.5 + (p[channel] - the largest
+ * other p) / 2: in [0, 1], and >= 0.5 exactly when `channel` wins the pixel's argmax (ties count as winning).
+ */
+export function argmaxDecision(probabilities: ArrayLike<number>, k: number, channel: number): Float32Array {
+  const out = new Float32Array(probabilities.length / k);
+  for (let p = 0; p < out.length; p++) {
+    let other = 0;
+    for (let c = 0; c < k; c++) if (c !== channel) other = Math.max(other, probabilities[p * k + c]);
+    out[p] = 0.5 + (probabilities[p * k + channel] - other) / 2;
+  }
+  return out;
+}
+
+/** Mean mask IoU and mask AP@0.5 / 0.75 of the network on `data`'s ground-truth boxes (masks: `decisions` of predictTruthMasks at 0.5). */
 export function evaluateMaskHead(net: MaskHeadNetwork, data: SceneDataset, chunk = 50): MaskHeadEvaluation {
   const detections: MaskDetection[][] = [], truth = [];
   let iouSum = 0, fgSum = 0, objects = 0;
@@ -139,8 +162,9 @@ export function evaluateMaskHead(net: MaskHeadNetwork, data: SceneDataset, chunk
       const j = perImage[n].length;
       const mask = new Uint8Array(probabilities.length);
       let inside = 0, count = 0, fg = 0;
+      const decision = pred.decisions[i];
       for (let p = 0; p < mask.length; p++) {
-        if (probabilities[p] >= 0.5) { mask[p] = 1; inside += probabilities[p]; count++; }
+        if (decision[p] >= 0.5) { mask[p] = 1; inside += probabilities[p]; count++; }
         if (t.masks[j][p]) fg += probabilities[p];
       }
       iouSum += maskIou(mask, t.masks[j]);

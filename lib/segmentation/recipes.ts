@@ -94,10 +94,14 @@ export const YOLACT_RECIPE = {
   },
 };
 
-/** One run of the mask-head experiments: its name (the model's key) and setup. */
-export interface MaskHeadRun { key: string; setup: MaskHeadSetup; seed: number }
+/** One run of the mask-head experiments: its name (the model's key), setup and, when not the recipe's, its steps. */
+export interface MaskHeadRun { key: string; setup: MaskHeadSetup; seed: number; steps?: number }
 
-/** Every run: RoIPool and RoIAlign at strides 4, 8, 16 (sigmoid masks), and softmax masks at stride 4 with RoIAlign; for each of `seeds`. */
+/**
+ * Every run: RoIPool and RoIAlign at strides 4, 8, 16 (sigmoid masks), and softmax masks at stride 4 with
+ * RoIAlign, at the recipe's steps and at 4 times as many (in 150 steps the softmax head stays near its best
+ * constant answer); for each of `seeds`.
+ */
 export function maskHeadRuns(seeds: number[]): MaskHeadRun[] {
   const runs: MaskHeadRun[] = [];
   for (const seed of seeds) {
@@ -105,29 +109,32 @@ export function maskHeadRuns(seeds: number[]): MaskHeadRun[] {
       runs.push({ key: `s${stride}_${op}_sigmoid_seed${seed}`, setup: { ...MASK_HEAD_SETUP, stride, roiOperator: op, maskLoss: 'sigmoid' }, seed });
     }
     runs.push({ key: `s4_align_softmax_seed${seed}`, setup: { ...MASK_HEAD_SETUP, stride: 4, roiOperator: 'align', maskLoss: 'softmax' }, seed });
+    runs.push(maskHeadRunOf(`s4_align_softmax_${4 * SEGMENTATION_TRAINING.maskHeads.steps}steps_seed${seed}`));
   }
   return runs;
 }
 
-/** The setup of a run from its key (`s8_pool_sigmoid_seed2`). */
+/** The setup of a run from its key (`s8_pool_sigmoid_seed2`, `s4_align_softmax_600steps_seed1`). */
 export function maskHeadRunOf(key: string): MaskHeadRun {
-  const m = /^s(4|8|16)_(align|pool)_(sigmoid|softmax)_seed(\d+)$/.exec(key);
+  const m = /^s(4|8|16)_(align|pool)_(sigmoid|softmax)(?:_(\d+)steps)?_seed(\d+)$/.exec(key);
   if (!m) throw new Error(`not a mask-head run: ${key}`);
-  return { key, setup: { ...MASK_HEAD_SETUP, stride: Number(m[1]) as 4 | 8 | 16, roiOperator: m[2] as 'align' | 'pool', maskLoss: m[3] as 'sigmoid' | 'softmax' }, seed: Number(m[4]) };
+  const run: MaskHeadRun = { key, setup: { ...MASK_HEAD_SETUP, stride: Number(m[1]) as 4 | 8 | 16, roiOperator: m[2] as 'align' | 'pool', maskLoss: m[3] as 'sigmoid' | 'softmax' }, seed: Number(m[5]) };
+  if (m[4] != null) run.steps = Number(m[4]);
+  return run;
 }
 
 /** Trains one run of the mask-head experiments (the recipe runs them all; the notebook re-runs one live). */
 export async function trainMaskHeadRun(run: MaskHeadRun, train: SceneDataset, o: { quick: boolean; progress: boolean; steps?: number }) {
   const s = SEGMENTATION_TRAINING.maskHeads;
   const net = createMaskHeadNetwork(run.setup, run.seed);
-  const r = await trainSteps(train, maskHeadVariables(net), (b, rng) => maskHeadLoss(net, b, rng), { steps: o.steps ?? (o.quick ? s.quickSteps : s.steps), learningRate: s.learningRate, warmup: s.warmup, batchSize: s.batchSize, seed: run.seed, progress: o.progress, label: run.key });
+  const r = await trainSteps(train, maskHeadVariables(net), (b, rng) => maskHeadLoss(net, b, rng), { steps: o.steps ?? (o.quick ? s.quickSteps : run.steps ?? s.steps), learningRate: s.learningRate, warmup: s.warmup, batchSize: s.batchSize, seed: run.seed, progress: o.progress, label: run.key });
   return { net, result: r };
 }
 
 /**
  * The mask-head experiments for `seeds`: RoIPool and RoIAlign at strides 4, 8, 16, and (withSoftmax) the
  * softmax variant at stride 4. Two recipes, so each trains in under 10 minutes on 2 cores: seed 1 with
- * the softmax run (7 networks) and seeds 2, 3 for the seed-to-seed spread (12 networks).
+ * the two softmax runs (8 networks) and seeds 2, 3 for the seed-to-seed spread (12 networks).
  */
 function maskHeadsRecipe(name: string, seeds: number[], withSoftmax: boolean) {
   const s = SEGMENTATION_TRAINING.maskHeads;
@@ -135,7 +142,7 @@ function maskHeadsRecipe(name: string, seeds: number[], withSoftmax: boolean) {
   return {
     name,
     lesson: LESSON,
-    summary: `the same FPN + mask head on ground-truth boxes, RoIPool vs RoIAlign at strides 4/8/16${withSoftmax ? ' and per-class sigmoid vs softmax masks' : ''}, seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')}: ${s.steps} steps of batch ${s.batchSize} each`,
+    summary: `the same FPN + mask head on ground-truth boxes, RoIPool vs RoIAlign at strides 4/8/16${withSoftmax ? ` and per-class sigmoid vs softmax masks (softmax also at ${4 * s.steps} steps)` : ''}, seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')}: ${s.steps} steps of batch ${s.batchSize} each`,
     async train(o: RunOptions): Promise<{ models: Models; steps: number }> {
       const { train } = sceneSplits(o.quick);
       const models: Models = {};
@@ -153,7 +160,7 @@ function maskHeadsRecipe(name: string, seeds: number[], withSoftmax: boolean) {
   };
 }
 
-/** Seed 1 of the mask-head experiments with the softmax run (7 networks). */
+/** Seed 1 of the mask-head experiments with the softmax runs (8 networks). */
 export const MASK_HEADS_RECIPE = maskHeadsRecipe('segmentation-mask-heads', [1], true);
 /** Seeds 2 and 3 of the RoIPool/RoIAlign runs (12 networks): with seed 1, the spread between seeds. */
 export const MASK_HEAD_SEEDS_RECIPE = maskHeadsRecipe('segmentation-mask-heads-seeds', [2, 3], false);
