@@ -4,3 +4,8 @@ export * from './hourglass';
 export * from './unet';
 export * from './patchGan';
 export * from './styleFeatures';
+export * from './instanceNorm';
+export * from './resnetGenerator';
+export * from './dcgan';
+export * from './superResolution';
+export * from './mlp';
