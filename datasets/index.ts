@@ -4,3 +4,4 @@ export * from './mnist';
 export * from './tensors';
 export * from './faces';
 export * from './superResolution';
+export * from './silhouettes';
