@@ -4,10 +4,12 @@
  */
 import type { Recipe } from './recipe';
 import { SHAPES_CLASSIFIER, MNIST_CLASSIFIER } from './recipes';
+import { GAN_RECIPES } from '../gan/recipes';
 
 export const RECIPES: Recipe[] = [
   SHAPES_CLASSIFIER,
   MNIST_CLASSIFIER,
+  ...GAN_RECIPES,
 ];
 
 /** The recipe called `name`; throws listing the known ones. */
