@@ -29,7 +29,7 @@ export const workload: BenchWorkload = {
     const m = await measured(ctx, { workload: NAME, backend: wasmLabel('wasm'), kind: 'pix2pix step (D + G)', ms: await timeIt(step, STEP_WARMUP, ctx.quick ? 3 : 7), torchMs }, step);
     tf.dispose([source, target]);
     state.gOptimizer.dispose();
-    state.dOptimizer.dispose();
+    state.dOptimizer!.dispose();
     G.dispose();
     D.dispose();
     return { measurements: [m] };

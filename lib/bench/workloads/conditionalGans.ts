@@ -1,0 +1,58 @@
+/**
+ * Lesson 05's training steps on wasm beside PyTorch (conditionalGans.py, the same networks and the same
+ * iteration, lib/gan/ganModel.ts's `ganStep`), at the sizes the lesson's recipes train (lib/gan/recipes.ts):
+ * - the conditional DCGAN on MNIST (batch 64 here: the issue's reference row; the recipe's batch is MNIST_GAN.batchSize);
+ * - pix2pix at the lesson's size (U-Net + PatchGAN on 32x32 silhouette -> scene);
+ * - CycleGAN (two ResNet generators with instance norm, two instance-norm PatchGANs, LSGAN, image pools).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { buildDcganGenerator, buildDcganDiscriminator } from '../../nn/dcgan';
+import { buildUNetGenerator } from '../../nn/unet';
+import { buildPatchGan } from '../../nn/patchGan';
+import { createCgan } from '../../gan/cgan';
+import { createPix2Pix } from '../../gan/pix2pix';
+import { createCycleGan } from '../../gan/cycleGan';
+import { buildCycleGanNetworks, MNIST_GAN, TRANSLATION } from '../../gan/recipes';
+import { Batch, GanModel, ganStep, disposeGanModel } from '../../gan/ganModel';
+import { BenchContext, BenchWorkload, Measurement, measured, STEP_WARMUP, timeIt, torchBestMs, wasmLabel } from '../harness';
+
+const CGAN = { model: 'cgan', latent: MNIST_GAN.latentSize, filters: MNIST_GAN.filters, batch: 64 };
+const P = TRANSLATION.pix2pix;
+const PIX2PIX = { model: 'pix2pix', size: TRANSLATION.size, filters: P.filters, dFilters: P.discriminatorFilters, dLayers: P.discriminatorLayers, batch: P.batchSize };
+const C = TRANSLATION.cycle;
+const CYCLE = { model: 'cyclegan', size: TRANSLATION.size, filters: C.filters, blocks: C.blocks, dFilters: C.discriminatorFilters, dLayers: C.discriminatorLayers, batch: C.batchSize };
+
+async function row(ctx: BenchContext, name: string, config: object, make: () => { model: GanModel; batch: Batch }): Promise<Measurement> {
+  const torchMs = torchBestMs(ctx, name, 'conditionalGans.py', { ...config, steps: ctx.quick ? 3 : 7, warmup: STEP_WARMUP });
+  await tf.setBackend('wasm');
+  ctx.log(`measuring wasm: ${name}`);
+  const { model, batch } = make();
+  const step = () => { ganStep(model, batch); };
+  const m = await measured(ctx, { workload: name, backend: wasmLabel('wasm'), kind: 'GAN step (G + D)', ms: await timeIt(step, STEP_WARMUP, ctx.quick ? 3 : 7), torchMs }, step);
+  tf.dispose(Object.values(batch));
+  disposeGanModel(model);
+  return m;
+}
+
+export const workload: BenchWorkload = {
+  id: 'conditionalGans',
+  order: 25,
+  async run(ctx) {
+    if (!ctx.backends.includes('wasm')) return { measurements: [] };
+    const measurements: Measurement[] = [];
+    measurements.push(await row(ctx, `conditional DCGAN, MNIST (width ${CGAN.filters}, batch ${CGAN.batch})`, CGAN, () => ({
+      model: createCgan(buildDcganGenerator({ latentSize: CGAN.latent, filters: CGAN.filters, seed: 1 }), buildDcganDiscriminator({ filters: CGAN.filters, seed: 2 })),
+      batch: { real: tf.randomUniform([CGAN.batch, 28, 28, 1], -1, 1, 'float32', 1), label: tf.oneHot(tf.tensor1d(Array.from({ length: CGAN.batch }, (_, i) => i % 10), 'int32'), 10).toFloat(), noise: tf.randomNormal([CGAN.batch, CGAN.latent], 0, 1, 'float32', 2) },
+    })));
+    const s = PIX2PIX.size;
+    measurements.push(await row(ctx, `pix2pix, lesson size (U-Net ${s}x${s} width ${PIX2PIX.filters} + PatchGAN, batch ${PIX2PIX.batch})`, PIX2PIX, () => ({
+      model: createPix2Pix(buildUNetGenerator({ inputShape: [s, s, 3], filters: PIX2PIX.filters, seed: 1 }), buildPatchGan({ inputShape: [s, s, 6], filters: PIX2PIX.dFilters, layers: PIX2PIX.dLayers, seed: 2 })),
+      batch: { source: tf.randomUniform([PIX2PIX.batch, s, s, 3], -1, 1, 'float32', 1), target: tf.randomUniform([PIX2PIX.batch, s, s, 3], -1, 1, 'float32', 2) },
+    })));
+    measurements.push(await row(ctx, `CycleGAN (2 ResNet generators ${s}x${s} width ${CYCLE.filters}, ${CYCLE.blocks} blocks, instance norm; 2 PatchGANs; batch ${CYCLE.batch})`, CYCLE, () => ({
+      model: createCycleGan(buildCycleGanNetworks(0)),
+      batch: { x: tf.randomUniform([CYCLE.batch, s, s, 3], -1, 1, 'float32', 1), y: tf.randomUniform([CYCLE.batch, s, s, 3], -1, 1, 'float32', 2) },
+    })));
+    return { measurements };
+  },
+};
