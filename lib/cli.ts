@@ -16,10 +16,12 @@ import { projectPath } from './runtime/paths';
 const USAGE = `usage: cvkit <command> [options]
 
 commands:
-  run <notebook.ipynb...> [--quick] [--out DIR | --inplace] [--cell-timeout SECONDS]
+  run <notebook.ipynb...> [--quick] [--out DIR | --inplace] [--cell-timeout SECONDS] [--check] [--keep-going]
         Execute notebooks headless with the tslab TypeScript kernel. Outputs go to DIR
         (default out/notebooks) unless --inplace. Stops at the first failing cell and
-        exits 1, naming the cell.
+        exits 1, naming the cell (every error it printed, the first first). --keep-going runs
+        every cell anyway; --check (for assignments) also lists each question's public tests
+        and exits 1 when one fails.
   lessons [--quick] [--out DIR]
         Run every notebook in notebooks/ (the full lessons; --quick for the small versions).
   train <name...> [--quick] [--seed N] [--out DIR] | train --list
@@ -33,9 +35,11 @@ commands:
         Time the kit's training steps (classifiers, pix2pix, Gram style loss, hourglass), inference and
         Grad-CAM on each backend, beside PyTorch; --profile adds each workload's top kernels;
         --quick finishes in under 3 minutes.
-  start [--port N] [--quick]
+  start [<assignment> | <notebook.ipynb> | <folder>] [--port N] [--quick]
         Start Jupyter Notebook on 127.0.0.1 with the project's TypeScript (tslab) kernel, opened on
-        notebooks/ (npm start). Needs Jupyter: bash scripts/setup-jupyter.sh on Debian.
+        notebooks/ (npm start), on your own copy of an assignment (work/<id>.ipynb, made from the
+        release the first time; git ignores work/), or on any notebook or folder.
+        Needs Jupyter: bash scripts/setup-jupyter.sh on Debian.
   backend
         Print the tfjs backend this machine uses (CVKIT_BACKEND=gpu|node|wasm|cpu forces one).
 
@@ -108,20 +112,40 @@ async function runNotebooks(files: string[], flags: Parsed['flags']): Promise<nu
       continue;
     }
     const output = flags.inplace ? file : path.join(outDir, path.basename(file));
-    console.log(`▶ ${file}${flags.quick ? ' (quick)' : ''}`);
+    const check = !!flags.check;
+    console.log(`▶ ${file}${flags.quick ? ' (quick)' : ''}${check ? ' (check: every cell runs, test results listed)' : ''}`);
     try {
       const result = await executeNotebook(file, {
         outputPath: output,
         env,
         cellTimeoutSeconds: timeout,
+        keepGoing: check || !!flags['keep-going'],
+        plugin: check ? projectPath('dist', 'lib', 'grader', 'checkPlugin.js') : undefined,
         onCell: (e) => { if (e.phase === 'end') console.log(`  In [${e.executionCount}] (cell ${e.index}) ${e.ok ? 'ok' : 'FAILED'} ${e.seconds!.toFixed(1)} s`); },
       });
-      if (result.ok) {
+      let testsFailed = 0;
+      if (check) {
+        if (result.feedback.length === 0) console.log('  (no test cells ran: this notebook has no grading.tests)');
+        for (const { index, report } of result.feedback) {
+          const passed = report.results.filter((r) => r.passed).length;
+          const weight = report.results.reduce((a, r) => a + r.points, 0);
+          const got = report.results.reduce((a, r) => a + (r.passed ? r.points : 0), 0);
+          console.log(`  ${passed === report.results.length ? '✓' : '✗'} ${report.question} (cell ${index}): ${passed}/${report.results.length} public tests passed, ${got}/${weight} of their weight`);
+          for (const r of report.results) if (!r.passed) console.log(`      ✗ ${r.name}: ${r.message}`);
+          testsFailed += report.results.length - passed;
+        }
+      }
+      for (const f of result.failures) {
+        // In check mode each failure in one line (its error, not the stack); otherwise the whole message.
+        const lines = f.message.split('\n');
+        const text = check ? [lines.find((l) => /^(\w*Error|\w*Exception)\b|^\d+:\d+ - /.test(l.trim())) ?? lines[0]].map((l) => l.trim()) : lines;
+        console.error(`✗ ${file}: cell ${f.index} (In [${f.executionCount}]) failed${f.timedOut ? ' (time limit)' : ''}:\n${text.map((l) => '    ' + l).join('\n')}`);
+      }
+      if (result.ok && testsFailed === 0) {
         console.log(`✓ ${file}: ${result.seconds.toFixed(1)} s, written to ${output}`);
       } else {
         failures++;
-        const f = result.failure!;
-        console.error(`✗ ${file}: cell ${f.index} (In [${f.executionCount}]) failed${f.timedOut ? ' (time limit)' : ''}:\n${f.message.split('\n').map((l) => '    ' + l).join('\n')}\n  partial outputs written to ${output}`);
+        console.error(`✗ ${file}: ${result.failures.length} cell(s) failed${check ? `, ${testsFailed} public test(s) failed` : ''}; outputs written to ${output}`);
       }
     } catch (err) {
       failures++;
@@ -220,7 +244,7 @@ export async function main(argv: string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       case 'run': {
         const p = parse(rest, ['out', 'cell-timeout']);
-        checkFlags(p, ['out', 'cell-timeout', 'quick', 'inplace']);
+        checkFlags(p, ['out', 'cell-timeout', 'quick', 'inplace', 'check', 'keep-going']);
         return await runNotebooks(p.positional, p.flags);
       }
       case 'lessons': {
@@ -290,15 +314,19 @@ export async function main(argv: string[]): Promise<number> {
       case 'start': {
         const p = parse(rest, ['port']);
         checkFlags(p, ['port', 'quick']);
-        const { startJupyter } = await import('./jupyter/server');
+        if (p.positional.length > 1) throw new UsageError('start takes at most one notebook, folder or assignment');
+        const { startJupyter, resolveStartTarget } = await import('./jupyter/server');
+        let target: ReturnType<typeof resolveStartTarget>;
+        try { target = resolveStartTarget(p.positional[0]); } catch (err) { throw new UsageError((err as Error).message); }
+        if (target.created) console.log(`your copy of the assignment: ${target.created} (yours: git ignores work/; submit this file)`);
         let server: Awaited<ReturnType<typeof startJupyter>>;
         try {
-          server = await startJupyter({ port: positiveNumber(p.flags.port, 'port') ?? 8888, env: p.flags.quick ? { CVKIT_QUICK: '1' } : {} });
+          server = await startJupyter({ port: positiveNumber(p.flags.port, 'port') ?? 8888, env: p.flags.quick ? { CVKIT_QUICK: '1' } : {}, notebookDir: target.notebookDir, open: target.open });
         } catch (err) {
           console.error(`cvkit start: ${(err as Error).message}`);
           return 1;
         }
-        console.log(`\nThe lessons are open at (ready in ${server.startupSeconds.toFixed(1)} s):\n  ${server.lessonsUrl}\nCtrl+C stops the server.`);
+        console.log(`\nOpen (ready in ${server.startupSeconds.toFixed(1)} s):\n  ${server.lessonsUrl}\nCtrl+C stops the server.`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', () => resolve());
           process.once('SIGTERM', () => resolve());

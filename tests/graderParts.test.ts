@@ -182,3 +182,20 @@ describe('the kit by name', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }, 120000);
 });
+
+describe('the feedback page', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { markdownToSafeHtml } = require('../lib/grader/markdown');
+  test('a student\'s markdown answer is rendered, and no markup of theirs survives', () => {
+    const html = markdownToSafeHtml('## My answer\n\nThe **star** is *blurry*; see `cams`.\n\n- one\n- two\n\n<script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1))\n```\n<b>code</b>\n```');
+    expect(html).toContain('<h4>My answer</h4>');
+    expect(html).toContain('<b>star</b>');
+    expect(html).toContain('<i>blurry</i>');
+    expect(html).toContain('<code>cams</code>');
+    expect(html).toMatch(/<ul>\n<li>one<\/li>\n<li>two<\/li>\n<\/ul>/);
+    expect(html).not.toMatch(/<script|<img|onerror=alert\(1\)>|href=/i);
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).toContain('&lt;b&gt;code&lt;/b&gt;');
+    expect(markdownToSafeHtml('한국어 답안: **별**은 흐립니다')).toContain('<b>별</b>');
+  });
+});

@@ -50,7 +50,7 @@ test.each([['plain', PLAIN_WASM], ['shared', SHARED_WASM]])('the %s binary impor
   const module = new WA.Module(bytes);
   expect(WA.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
   expect(WA.Module.exports(module).map((e) => e.name).sort()).toEqual(
-    ['batch_norm_apply', 'batch_norm_grad_sums', 'batch_norm_grad_x', 'channel_variance', 'im2col_t', 'interleave_phases', 'max_pool_grad', 'reduce_middle', 'transpose_last_two']);
+    ['batch_norm_apply', 'batch_norm_grad_sums', 'batch_norm_grad_x', 'channel_variance', 'im2col_t', 'interleave_phases', 'max_pool_grad', 'peak_mul_add', 'reduce_middle', 'transpose_last_two']);
   const ids = sectionIds(bytes);
   expect(ids).not.toContain(8); // start
   expect(ids).not.toContain(11); // data

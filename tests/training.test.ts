@@ -78,7 +78,7 @@ test('a time budget stops training at the first step (or validation) that ends p
   });
   const clock = fakeClock(0.1);
   // 8 steps per epoch, 0.1 s per step on this clock: step 5 is the first to end past 0.45 s.
-  const timed = await trainClassifier(model, data, { epochs: 1000, batchSize: 8, threads: 2, timeBudgetSeconds: 0.45, clock: () => { if (!setUp) readingsDuringSetUp++; return clock(); }, progress: false });
+  const timed = await trainClassifier(model, data, { epochs: 1000, batchSize: 8, threads: 2, strategy: 'replicas', timeBudgetSeconds: 0.45, clock: () => { if (!setUp) readingsDuringSetUp++; return clock(); }, progress: false });
   spy.mockRestore();
   expect(timed).toMatchObject({ stoppedBecause: 'time-budget', steps: 5, threads: 2 });
   expect(readingsDuringSetUp).toBe(0);

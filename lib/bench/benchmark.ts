@@ -20,6 +20,8 @@ import { initRuntime, BackendChoice } from '../runtime/backend';
 import { registerWasmTrainingKernels } from '../runtime/wasm/kernels';
 import { wasmThreadCount } from '../runtime/wasm/threads';
 import { BenchContext, BenchWorkload, GradingThroughput, Measurement, torchBlas, torchUnavailable } from './harness';
+import { measurePeaks, Peaks } from './peak';
+import { gflops } from './flops';
 
 export type { Measurement };
 export { torchUnavailable };
@@ -42,6 +44,8 @@ export interface BenchReport {
   backends: { name: string; status: string }[];
   measurements: Measurement[];
   torch: string;
+  /** What this machine can do at all (lib/bench/peak.ts), measured at the start. */
+  peaks?: Peaks;
   /** Autograder throughput on assignment 1 (seconds per submission, wall clock). */
   grading?: GradingThroughput;
 }
@@ -69,6 +73,12 @@ export async function runBenchmark(options: { quick?: boolean; profile?: boolean
   if (blas && !blas.optimised) {
     log(`warning: PyTorch uses the reference BLAS (${blas.library}): its matrix products are several times slower than with an optimised one, so the ratios flatter tfjs. Install one: apt-get install libopenblas0-pthread`);
   }
+  let peaks: Peaks | undefined;
+  if (runnable.includes('wasm')) {
+    log('measuring the machine\'s peaks (wasm SIMD loop, wasm and native matrix products)');
+    await tf.setBackend('wasm');
+    peaks = await measurePeaks({ quick: options.quick, torch: !torchReason });
+  }
   const ctx: BenchContext = { quick: options.quick ?? false, profile: options.profile ?? false, log, backends: runnable, torchUnavailable: torchReason };
   const skip = new Set([...(options.skip ?? []), ...(options.grading === false ? ['grading'] : [])]);
   const measurements: Measurement[] = [];
@@ -82,6 +92,7 @@ export async function runBenchmark(options: { quick?: boolean; profile?: boolean
   await tf.setBackend(info.backend);
   return {
     grading,
+    peaks,
     machine: { cpus: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, tfjs: tf.version.tfjs, wasmThreads: wasmThreadCount() },
     backends,
     measurements,
@@ -90,13 +101,16 @@ export async function runBenchmark(options: { quick?: boolean; profile?: boolean
 }
 
 /** The machine-readable summary `--json FILE` writes: one entry per measurement. */
-export function reportJson(report: BenchReport): { machine: BenchReport['machine']; torch: string; workloads: { name: string; backend: string; measure: string; tfjs_ms: number; torch_ms: number | null; ratio: number | null; rss_mb: number | null; top_kernels?: [string, number][] }[]; grading?: BenchReport['grading'] } {
+export function reportJson(report: BenchReport): { machine: BenchReport['machine']; torch: string; peaks?: Peaks; workloads: { name: string; backend: string; measure: string; tfjs_ms: number; torch_ms: number | null; ratio: number | null; tfjs_gflops: number | null; torch_gflops: number | null; rss_mb: number | null; top_kernels?: [string, number][] }[]; grading?: BenchReport['grading'] } {
   return {
     machine: report.machine,
     torch: report.torch,
+    ...(report.peaks ? { peaks: report.peaks } : {}),
     workloads: report.measurements.map((m) => ({
       name: `${m.workload}: ${m.kind}`, backend: m.backend, measure: m.kind, tfjs_ms: m.ms, torch_ms: m.torchMs ?? null,
-      ratio: m.torchMs != null ? m.ms / m.torchMs : null, rss_mb: m.rssMb ?? null, ...(m.topKernels ? { top_kernels: m.topKernels } : {}),
+      ratio: m.torchMs != null ? m.ms / m.torchMs : null,
+      tfjs_gflops: m.flops != null ? gflops(m.flops, m.ms) : null, torch_gflops: m.flops != null && m.torchMs != null ? gflops(m.flops, m.torchMs) : null,
+      rss_mb: m.rssMb ?? null, ...(m.topKernels ? { top_kernels: m.topKernels } : {}),
     })),
     ...(report.grading ? { grading: report.grading } : {}),
   };
@@ -108,12 +122,16 @@ export function formatReport(report: BenchReport): string {
     `machine: ${report.machine.cpus}, ${report.machine.cores} cores, Node ${report.machine.node}, tfjs ${report.machine.tfjs}`,
     `backends: ${report.backends.map((b) => `${b.name} ${b.status}`).join('; ')}`,
     `reference: ${report.torch}`,
+    ...(report.peaks ? [`peaks (GFLOP/s): wasm SIMD mul+add loop ${report.peaks.wasmSimd1.toFixed(1)} on 1 thread, ${report.peaks.wasmSimdAll.toFixed(1)} on ${report.peaks.cores}; ` +
+      `wasm matrix product (XNNPACK, 1024^2) ${report.peaks.wasmGemm.toFixed(1)}` +
+      (report.peaks.nativeGemm1 != null ? `; native matrix product (PyTorch's BLAS, 2048^2) ${report.peaks.nativeGemm1.toFixed(1)} on 1 thread, ${(report.peaks.nativeGemm2 ?? NaN).toFixed(1)} on 2` : '')] : []),
     '',
-    '| workload (32x32x3 images; batch 64 unless named) | backend | measure | tfjs ms | PyTorch ms | ratio | RSS MB |',
-    '|---|---|---|---:|---:|---:|---:|',
+    '| workload (32x32x3 images; batch 64 unless named) | backend | measure | tfjs ms | PyTorch ms | ratio | tfjs GFLOP/s | PyTorch GFLOP/s | RSS MB |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const m of report.measurements) {
-    lines.push(`| ${m.workload} | ${m.backend} | ${m.kind} | ${m.ms.toFixed(1)} | ${m.torchMs != null ? m.torchMs.toFixed(1) : '-'} | ${m.torchMs != null ? (m.ms / m.torchMs).toFixed(1) + 'x' : '-'} | ${m.rssMb != null ? m.rssMb.toFixed(0) : '-'} |`);
+    const g = (ms: number | undefined) => (m.flops != null && ms != null ? gflops(m.flops, ms).toFixed(1) : '-');
+    lines.push(`| ${m.workload} | ${m.backend} | ${m.kind} | ${m.ms.toFixed(1)} | ${m.torchMs != null ? m.torchMs.toFixed(1) : '-'} | ${m.torchMs != null ? (m.ms / m.torchMs).toFixed(1) + 'x' : '-'} | ${g(m.ms)} | ${g(m.torchMs)} | ${m.rssMb != null ? m.rssMb.toFixed(0) : '-'} |`);
   }
   const profiled = report.measurements.filter((m) => m.topKernels);
   if (profiled.length > 0) {

@@ -22,6 +22,8 @@ export interface Measurement {
   kind: string;
   ms: number;
   torchMs?: number;
+  /** Floating-point operations of one timed call (lib/bench/flops.ts), when counted: GFLOP/s columns. */
+  flops?: number;
   /** The process's resident memory after the measurement (MB). */
   rssMb?: number;
   /** With profile: the kernels that took longest in one step, [name, ms]. */
@@ -62,6 +64,11 @@ export const EXPLAIN_WARMUP = 20;
  * JavaScript over the first steps (docs/design.md, "Benchmark").
  */
 export const STEP_WARMUP = 8;
+/**
+ * Timed steps after the warm-up: the same in quick mode as in a full run for training steps, so a
+ * quick run tells the same story (it drops workloads and repeats, not the steps that make a median).
+ */
+export const TIMED_STEPS = { full: 7, quick: 5 };
 
 /** One step under tf.profile: kernel times summed by kernel name, largest first. */
 async function topKernels(fn: () => void, count = 6): Promise<[string, number][]> {

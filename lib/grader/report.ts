@@ -15,9 +15,10 @@ import { Notebook, sourceText, Output } from '../notebook/nbformat';
 import type { GradeResult } from './grade';
 import type { Assignment } from './assignment';
 import { nbgraderOf, roleOf } from './metadata';
+import { markdownToSafeHtml, escapeHtml } from './markdown';
+export { escapeHtml };
 
 /** HTML-escapes any value (numbers and the grader's own words included). */
-export const escapeHtml = (v: unknown) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const text = (v: unknown) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string').join('') : typeof v === 'string' ? v : '');
 
 function outputHtml(o: Output): string {
@@ -52,7 +53,8 @@ export function questionTotals(result: Pick<GradeResult, 'tests'>): { question: 
 const statusClass = (s: string) => (s === 'passed' || s === 'failed' || s === 'pending' ? s : 'failed');
 
 export function feedbackHtml(result: GradeResult, notebook: Notebook | null, a: Assignment): string {
-  const rows = result.tests.map((t) => `<tr class="${statusClass(t.status)}"><td>${escapeHtml(t.name)}${t.visibility === 'visible' ? '' : ' <small>(hidden test)</small>'}</td><td>${t.status === 'pending' ? '—' : escapeHtml(t.score)} / ${escapeHtml(t.max_score)}</td><td>${escapeHtml(t.status)}</td><td>${escapeHtml(t.output)}</td></tr>`).join('\n');
+  const pts = (x: number) => escapeHtml(Math.round(x * 100) / 100);
+  const rows = result.tests.map((t) => `<tr class="${statusClass(t.status)}"><td>${escapeHtml(t.name)}${t.visibility === 'visible' ? '' : ' <small>(hidden test)</small>'}</td><td>${t.status === 'pending' ? '—' : pts(t.score)} / ${pts(t.max_score)}</td><td>${escapeHtml(t.status)}</td><td>${escapeHtml(t.output)}</td></tr>`).join('\n');
   const questions = questionTotals(result).map((t) => {
     const state = t.pending ? 'pending' : t.score >= t.max ? 'passed' : 'failed';
     return `<tr class="${state}"><td>${escapeHtml(t.question)}</td><td>${t.pending ? '—' : escapeHtml(t.score)} / ${escapeHtml(t.max)}</td><td>${t.pending ? 'graded by hand' : `${t.passed} of ${t.tests} tests passed`}</td></tr>`;
@@ -60,6 +62,7 @@ export function feedbackHtml(result: GradeResult, notebook: Notebook | null, a: 
   const cells = (notebook?.cells ?? []).map((cell) => {
     const m = nbgraderOf(cell);
     const label = m ? `<div class="label">${escapeHtml(m.grade_id)} · ${escapeHtml(roleOf(cell))}</div>` : '';
+    if (cell.cell_type === 'markdown') return `<div class="cell md">${label}${markdownToSafeHtml(sourceText(cell))}</div>`;
     if (cell.cell_type !== 'code') return `<div class="cell md">${label}<pre>${escapeHtml(sourceText(cell))}</pre></div>`;
     return `<div class="cell code">${label}<pre class="src">${escapeHtml(sourceText(cell))}</pre>${(Array.isArray(cell.outputs) ? cell.outputs : []).map(outputHtml).join('\n')}</div>`;
   }).join('\n');
@@ -68,12 +71,12 @@ export function feedbackHtml(result: GradeResult, notebook: Notebook | null, a: 
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px;vertical-align:top}
 tr.passed td:nth-child(3){color:#080}tr.failed td:nth-child(3){color:#b00}tr.pending td:nth-child(3){color:#a60}.cell{border-left:3px solid #ddd;margin:1em 0;padding-left:8px}
-pre{white-space:pre-wrap;margin:4px 0}.src{background:#f6f6f6}.stderr,.error{color:#b00}.label{font-size:80%;color:#666}img{max-width:100%;min-width:256px;image-rendering:pixelated}</style></head><body>
+pre{white-space:pre-wrap;margin:4px 0}.src{background:#f6f6f6}.stderr,.error{color:#b00}.label{font-size:80%;color:#666}.md-code{background:#f6f6f6}code{background:#f3f3f3;padding:0 2px}img{max-width:100%;min-width:256px;image-rendering:pixelated}</style></head><body>
 <h1>${escapeHtml(a.config.title)}</h1>
 <p><b>${escapeHtml(result.student)}</b>: <b>${escapeHtml(result.score)}</b> of ${escapeHtml(result.autograded_max_score)} autograded points${manual > 0 ? `; ${escapeHtml(Math.round(manual * 1000) / 1000)} more points are graded by hand` : ''}. Graded ${escapeHtml(result.graded_at)} (${escapeHtml(result.status)}).</p>
 ${result.output ? `<h2>Notes</h2><pre>${escapeHtml(result.output)}</pre>` : ''}
 <h2>Questions</h2><table><tr><th>question</th><th>points</th><th></th></tr>${questions}</table>
-<h2>Tests</h2><table><tr><th>test</th><th>points</th><th>status</th><th>message</th></tr>${rows}</table>
+<h2>Tests</h2><p class="label">A question's points are shared by its tests in proportion to their weights; hidden tests ran on inputs your notebook did not see.</p><table><tr><th>test</th><th>points</th><th>status</th><th>message</th></tr>${rows}</table>
 <h2>Your notebook, as graded</h2>${cells}
 </body></html>
 `;

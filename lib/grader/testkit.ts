@@ -58,6 +58,12 @@ export interface CaseMeta {
 const registry = new Map<string, Record<string, TestCase>>();
 let reporter: ((report: { question: string; results: { name: string; value?: Encoded; error?: string; meta: CaseMeta }[] }) => void) | null = null;
 const gradingInputs = new Map<string, Record<string, unknown>>();
+let feedbackListener: ((report: QuestionReport) => void) | null = null;
+
+/** `cvkit run --check` (lib/grader/checkPlugin.ts): told each question's results as they are printed. */
+export function onFeedback(fn: (report: QuestionReport) => void): void {
+  feedbackListener = fn;
+}
 
 /** Installed by the grading kernel (lib/notebook/kernelWorker.ts): from then on `tests` reports values instead of printing. */
 export function installReporter(fn: typeof reporter): void {
@@ -135,6 +141,7 @@ async function runForFeedback(question: string, cases: Record<string, TestCase>,
   }
   const report: QuestionReport = { question, hidden, results };
   printReport(report);
+  feedbackListener?.(report);
   return report;
 }
 
@@ -179,7 +186,7 @@ function printReport(report: QuestionReport): void {
   const total = report.results.reduce((s, r) => s + r.points, 0);
   const got = report.results.reduce((s, r) => s + (r.passed ? r.points : 0), 0);
   const passed = report.results.filter((r) => r.passed).length;
-  const lines = [`${report.question}: ${passed}/${report.results.length} tests passed (${got}/${total} test points)${passed === report.results.length ? ' ✓' : ''}`];
+  const lines = [`${report.question}: ${passed}/${report.results.length} public tests passed (weight ${got} of ${total}; the grade also counts hidden tests)${passed === report.results.length ? ' ✓' : ''}`];
   for (const r of report.results) lines.push(r.passed ? `  ✓ ${r.name}` : `  ✗ ${r.name}: ${r.message}`);
   console.log(lines.join('\n'));
 }

@@ -77,8 +77,47 @@ export interface JupyterServer {
   stop(): Promise<void>;
 }
 
+/** The URL path that opens `target` (a notebook or a folder, relative to the served folder). */
+function openPath(target = 'notebooks'): string {
+  const parts = target.split(path.sep).filter(Boolean).map(encodeURIComponent).join('/');
+  return target.endsWith('.ipynb') ? `notebooks/${parts}` : `tree/${parts}`;
+}
+
+/**
+ * What `cvkit start <target>` opens: an assignment id gives the student's own copy work/<id>.ipynb
+ * (made from the release the first time, never overwritten; work/ is ignored by git), a notebook or a
+ * folder path is opened where it is (served from its folder when it is outside the project).
+ */
+export function resolveStartTarget(target: string | undefined): { notebookDir: string; open: string; created?: string } {
+  const root = projectRoot();
+  if (!target) return { notebookDir: root, open: 'notebooks' };
+  const release = path.join(root, 'assignments', target, 'release', `${target}.ipynb`);
+  if (!target.includes('/') && fs.existsSync(release)) {
+    const mine = path.join(root, 'work', `${target}.ipynb`);
+    let created: string | undefined;
+    if (!fs.existsSync(mine)) {
+      fs.mkdirSync(path.dirname(mine), { recursive: true });
+      fs.copyFileSync(release, mine);
+      created = mine;
+    }
+    return { notebookDir: root, open: path.relative(root, mine), created };
+  }
+  const abs = path.resolve(target);
+  if (!fs.existsSync(abs)) throw new Error(`${target}: no such notebook, folder or assignment (assignments: ${fs.readdirSync(path.join(root, 'assignments')).join(', ')})`);
+  const inside = !path.relative(root, abs).startsWith('..');
+  if (inside) return { notebookDir: root, open: path.relative(root, abs) };
+  const folder = fs.statSync(abs).isDirectory() ? abs : path.dirname(abs);
+  return { notebookDir: folder, open: fs.statSync(abs).isDirectory() ? '' : path.basename(abs) };
+}
+
 /** Starts the server and resolves when it answers HTTP. */
-export async function startJupyter(options: { port?: number; token?: string; env?: Record<string, string>; quiet?: boolean; timeoutSeconds?: number } = {}): Promise<JupyterServer> {
+export async function startJupyter(options: {
+  port?: number; token?: string; env?: Record<string, string>; quiet?: boolean; timeoutSeconds?: number;
+  /** The folder Jupyter serves (default the project); the kit's kernel imports "cv-course-kit" from any folder. */
+  notebookDir?: string;
+  /** What to open, relative to notebookDir: a notebook or a folder (default notebooks/). */
+  open?: string;
+} = {}): Promise<JupyterServer> {
   const jupyter = findJupyter();
   if ('missing' in jupyter) throw new Error(`${jupyter.missing}. Install it with:\n  ${installAdvice()}`);
   const jupyterPath = writeKernelSpec();
@@ -88,7 +127,7 @@ export async function startJupyter(options: { port?: number; token?: string; env
   const child = spawn(jupyter.command, [
     ...jupyter.args,
     '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0',
-    `--notebook-dir=${projectRoot()}`, '--NotebookApp.default_url=/tree/notebooks',
+    `--notebook-dir=${options.notebookDir ?? projectRoot()}`, `--NotebookApp.default_url=/${openPath(options.open)}`,
     `--NotebookApp.token=${token}`,
     // Containers and CI run as root; Jupyter refuses that without this flag.
     ...(typeof process.getuid === 'function' && process.getuid() === 0 ? ['--allow-root'] : []),
@@ -110,7 +149,7 @@ export async function startJupyter(options: { port?: number; token?: string; env
   const startupSeconds = (Date.now() - start) / 1000;
   return {
     url, port, token, process: child, startupSeconds,
-    lessonsUrl: `${url}/tree/notebooks?token=${token}`,
+    lessonsUrl: `${url}/${openPath(options.open)}?token=${token}`,
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode != null) return resolve();
       child.once('exit', () => resolve());

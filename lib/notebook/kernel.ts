@@ -59,9 +59,14 @@ export interface ExecResult {
   outOfMemory: boolean;
   outputs: Output[];
   seconds: number;
-  /** Grading mode: the values the cell's `grading.tests` calls reported. */
+  /** With the grader's plugin: the values the cell's `grading.tests` calls reported. */
   values: ValuesReport[];
+  /** With the check plugin (`cvkit run --check`): each `grading.tests` call's results as the notebook printed them. */
+  feedback: FeedbackReport[];
 }
+
+/** One `grading.tests` call as a student sees it in the notebook (lib/grader/testkit.ts). */
+export interface FeedbackReport { question: string; results: { name: string; points: number; passed: boolean; message: string }[] }
 
 export interface RpcReply { ok: boolean; value?: unknown; error?: string }
 
@@ -155,6 +160,14 @@ export function treeRss(rootPid: number): number {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
+/** A kernel's `feedback` message, checked for shape. */
+function feedbackReport(m: Record<string, unknown>): FeedbackReport | null {
+  const r = m.report;
+  if (!isRecord(r) || typeof r.question !== 'string' || !Array.isArray(r.results)) return null;
+  const results = r.results.filter(isRecord).map((x) => ({ name: String(x.name), points: Number(x.points) || 0, passed: x.passed === true, message: String(x.message ?? '').slice(0, 2000) }));
+  return { question: r.question, results };
+}
+
 /** A kernel's `values` message, checked for shape (the values themselves stay encoded). */
 function valuesReport(m: Record<string, unknown>): ValuesReport | null {
   const r = m.report;
@@ -172,6 +185,7 @@ export class Kernel {
   private channel!: Socket;
   private collector: CellOutputs | null = null;
   private values: ValuesReport[] = [];
+  private feedback: FeedbackReport[] = [];
   private pending: ((m: { ok: boolean; error?: string; exited?: string }) => void) | null = null;
   private rpcPending: ((reply: RpcReply) => void) | null = null;
   private rpcId = 0;
@@ -233,6 +247,11 @@ export class Kernel {
             if (report && this.values.length < 256) this.values.push(report);
             break;
           }
+          case 'feedback': {
+            const report = o.plugin ? feedbackReport(m) : null;
+            if (report && this.feedback.length < 256) this.feedback.push(report);
+            break;
+          }
           case 'rpc':
             if (m.id === this.rpcId) this.rpcPending?.({ ok: m.ok === true, value: m.value, error: typeof m.error === 'string' ? m.error.slice(0, 2000) : undefined });
             break;
@@ -272,6 +291,7 @@ export class Kernel {
     const o = this.options;
     this.collector = new CellOutputs(o.maxOutputBytes ?? 1024 * 1024, o.maxDisplayBytes);
     this.values = [];
+    this.feedback = [];
     const start = Date.now();
     let timedOut = false;
     const result = await new Promise<{ ok: boolean; error?: string; exited?: string }>((resolve) => {
@@ -291,7 +311,7 @@ export class Kernel {
     }
     return {
       ok: result.ok, error, timedOut, exited: result.exited, outOfMemory: this.oom || /out of memory/.test(result.exited ?? ''),
-      outputs: collector.finish(), seconds: (Date.now() - start) / 1000, values: this.values,
+      outputs: collector.finish(), seconds: (Date.now() - start) / 1000, values: this.values, feedback: this.feedback,
     };
   }
 

@@ -59,14 +59,16 @@ async function main(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const jupyter = require('tslab/dist/jupyter');
 
-  let lastError = '';
+  // Every error a cell prints, in order: tslab reports each type error separately, and the first one
+  // is usually the cause (a missing import) of the later ones.
+  let errors: string[] = [];
   const node = createConverter({ isJS: false, isBrowser: false });
   const convs = { node, browser: node, close: () => node.close() };
   const executor = createExecutor(process.cwd(), convs, {
     log: (...args: unknown[]) => process.stdout.write(util.format(...args) + '\n'),
     error: (...args: unknown[]) => {
       const text = util.format(...args);
-      lastError = text;
+      errors.push(text);
       process.stderr.write(text + '\n');
     },
   });
@@ -100,14 +102,14 @@ async function main(): Promise<void> {
         return;
       }
       current = message.index;
-      lastError = '';
+      errors = [];
       let ok = false;
       try {
         ok = await executor.execute(message.source);
       } catch (err) {
-        lastError = util.format(err);
+        errors.push(util.format(err));
       }
-      send({ type: 'done', index: message.index, ok, error: ok ? undefined : lastError || 'the cell failed' });
+      send({ type: 'done', index: message.index, ok, error: ok ? undefined : errors.join('\n') || 'the cell failed' });
     });
   };
   // The channel carries only the driver's frames; whoever writes anything else ends this process.

@@ -4,12 +4,14 @@
  * Each notebook runs in a fresh child process (lib/notebook/kernelWorker.ts) with the notebook's
  * folder as working directory, like a Jupyter kernel. Cells run in order; outputs (streams,
  * display_data with PNG/HTML, errors) are written back into the notebook. A cell that fails or
- * runs past the per-cell time limit stops the run: the result names the cell and the message.
+ * runs past the per-cell time limit stops the run (the result names the cell and the message), unless
+ * `keepGoing`: then every cell runs (a kernel that died is restarted) and every failure is listed, so
+ * one unfinished answer does not hide the feedback of the questions after it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { Notebook, CodeCell, readNotebook, writeNotebook, sourceText } from './nbformat';
-import { Kernel } from './kernel';
+import { Kernel, FeedbackReport } from './kernel';
 
 export interface RunOptions {
   /** Seconds one cell may run (default: CVKIT_CELL_TIMEOUT or 900). */
@@ -18,6 +20,10 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Text output kept per cell, in bytes (default 1 MB); the rest is replaced by a note. */
   maxOutputBytes?: number;
+  /** Run every cell even after one fails (restarting a kernel that died); list all failures. */
+  keepGoing?: boolean;
+  /** A kernel plugin module (absolute path), e.g. the check plugin of `cvkit run --check`. */
+  plugin?: string;
   /** Called as each cell starts and ends. */
   onCell?: (event: { index: number; executionCount: number; phase: 'start' | 'end'; ok?: boolean; seconds?: number }) => void;
 }
@@ -34,7 +40,12 @@ export interface CellFailure {
 export interface RunResult {
   ok: boolean;
   notebook: Notebook;
+  /** The first failure. */
   failure?: CellFailure;
+  /** Every failure (more than one only with keepGoing). */
+  failures: CellFailure[];
+  /** With the check plugin: each test cell's results, by cell index. */
+  feedback: { index: number; report: FeedbackReport }[];
   seconds: number;
   cellSeconds: { index: number; seconds: number }[];
 }
@@ -44,36 +55,46 @@ export async function executeNotebookObject(notebook: Notebook, notebookDir: str
   const start = Date.now();
   const timeoutSeconds = options.cellTimeoutSeconds ?? Number(process.env.CVKIT_CELL_TIMEOUT ?? 900);
   const cellSeconds: { index: number; seconds: number }[] = [];
-  let failure: CellFailure | undefined;
+  const failures: CellFailure[] = [];
+  const feedback: { index: number; report: FeedbackReport }[] = [];
   let kernel: Kernel | null = null;
+  const replay: { index: number; source: string }[] = [];
+  const start1 = () => Kernel.start({ cwd: notebookDir, env: options.env, maxOutputBytes: options.maxOutputBytes, plugin: options.plugin });
   try {
-    kernel = await Kernel.start({ cwd: notebookDir, env: options.env, maxOutputBytes: options.maxOutputBytes });
+    kernel = await start1();
     let count = 0;
     for (let index = 0; index < notebook.cells.length; index++) {
       const cell = notebook.cells[index];
       if (cell.cell_type !== 'code') continue;
       const code = cell as CodeCell;
       const executionCount = ++count;
+      if (!kernel.alive) {
+        // keepGoing after a cell killed the kernel: a new one, with the cells that worked run again (silently).
+        kernel = await start1();
+        for (const r of replay) await kernel.execute(r.index, r.source, timeoutSeconds);
+      }
       options.onCell?.({ index, executionCount, phase: 'start' });
       const result = await kernel.execute(index, sourceText(code), timeoutSeconds);
       cellSeconds.push({ index, seconds: result.seconds });
       code.outputs = result.outputs;
       code.execution_count = executionCount;
+      for (const report of result.feedback) feedback.push({ index, report });
+      if (result.ok) replay.push({ index, source: sourceText(code) });
       options.onCell?.({ index, executionCount, phase: 'end', ok: result.ok, seconds: result.seconds });
       if (!result.ok) {
         let message = result.error ?? '';
         if (result.timedOut) message = `TimeoutError: cell ${index} (In [${executionCount}]) ran longer than ${timeoutSeconds} s and was stopped`;
         else if (result.exited) message = `KernelDied: ${result.exited} while running cell ${index} (In [${executionCount}])`;
-        failure = { index, executionCount, message: message.split('\n').slice(0, 12).join('\n'), timedOut: result.timedOut };
-        break;
+        failures.push({ index, executionCount, message: message.split('\n').slice(0, 12).join('\n'), timedOut: result.timedOut });
+        if (!options.keepGoing) break;
       }
     }
   } catch (err) {
-    failure = failure ?? { index: -1, executionCount: 0, message: (err as Error).message, timedOut: false };
+    failures.push({ index: -1, executionCount: 0, message: (err as Error).message, timedOut: false });
   } finally {
     kernel?.kill();
   }
-  return { ok: failure == null, notebook, failure, seconds: (Date.now() - start) / 1000, cellSeconds };
+  return { ok: failures.length === 0, notebook, failure: failures[0], failures, feedback, seconds: (Date.now() - start) / 1000, cellSeconds };
 }
 
 /** Reads, executes and (unless outputPath is null) writes a notebook. Default output: in place. */

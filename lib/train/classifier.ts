@@ -9,7 +9,8 @@ import { Progress } from '../display/progress';
 import { Random } from '../runtime/random';
 import { saveModel } from '../runtime/modelIO';
 import { accuracy } from './metrics';
-import { ReplicaPool, defaultThreads, trainStep, startReplicas, cosineRate } from './dataParallel';
+import { ReplicaPool, defaultThreads, trainStep, cosineRate } from './dataParallel';
+import { Strategy, StrategyKind, useStrategy } from './strategy';
 import { BatchGradients, lossGradients, softmaxCrossEntropy } from './losses';
 import { Clock, TrainingClock } from './clock';
 
@@ -71,6 +72,8 @@ export interface TrainOptions {
    * wasm backend). Needs the built optimiser (no `optimizer` option). Falls back to 1 with a message.
    */
   threads?: number;
+  /** 'threads' (XNNPACK pool), 'replicas' (data-parallel) or 'auto' (measured; default): lib/train/strategy.ts. */
+  strategy?: StrategyKind | 'auto';
   /** Draw a progress bar (default true). */
   progress?: boolean;
   /** Called after every epoch, e.g. to update a live plot. */
@@ -87,6 +90,8 @@ export interface TrainResult {
   steps: number;
   /** Threads that computed gradients (1 = the main thread only). */
   threads: number;
+  /** How the threads were used (lib/train/strategy.ts). */
+  strategy: StrategyKind;
 }
 
 export interface Evaluation {
@@ -146,10 +151,13 @@ export async function trainClassifier(model: tf.LayersModel, train: ClassifierDa
   const labels = await train.y.data();
   const wantThreads = options.threads ?? defaultThreads();
   let pool: ReplicaPool | null = null;
+  let strategy: Strategy = { kind: 'threads', threads: 1, reason: 'one thread' };
+  let done = async () => {};
   if (wantThreads > 1 && options.optimizer != null) {
-    console.log('[cvkit] data-parallel training needs the built-in Adam optimiser: training on 1 thread');
+    console.log('[cvkit] data-parallel training needs the built-in Adam optimiser: training in one process');
   } else {
-    pool = await startReplicas(model, train.x, train.y, baseRate, wantThreads, 'softmaxCrossEntropy');
+    const used = await useStrategy({ model, x: train.x, y: train.y, loss: 'softmaxCrossEntropy', batchSize, learningRate: baseRate }, { strategy: options.strategy, threads: wantThreads, quiet: options.progress === false });
+    ({ pool, strategy, done } = used);
   }
 
   try {
@@ -214,7 +222,7 @@ export async function trainClassifier(model: tf.LayersModel, train: ClassifierDa
       tf.dispose(bestWeights);
     }
     if (ownsOptimizer) optimizer.dispose();
-    if (pool) await pool.close();
+    await done();
   }
-  return { history, bestEpoch, stoppedBecause, seconds: clock.seconds, steps, threads: pool ? pool.size + 1 : 1 };
+  return { history, bestEpoch, stoppedBecause, seconds: clock.seconds, steps, threads: pool ? pool.size + 1 : strategy.threads, strategy: strategy.kind };
 }

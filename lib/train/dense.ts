@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Progress } from '../display/progress';
 import { Random } from '../runtime/random';
-import { defaultThreads, trainStep, startReplicas, cosineRate } from './dataParallel';
+import { defaultThreads, trainStep, cosineRate } from './dataParallel';
+import { StrategyKind, useStrategy } from './strategy';
 import { LossKind } from './losses';
 import { Clock, TrainingClock } from './clock';
 
@@ -40,6 +41,8 @@ export interface DenseTrainOptions {
   seed?: number;
   /** Threads (default: CVKIT_THREADS, else 2 on a 2-core machine with wasm). */
   threads?: number;
+  /** 'threads', 'replicas' or 'auto' (measured; default): lib/train/strategy.ts. */
+  strategy?: StrategyKind | 'auto';
   progress?: boolean;
   /** Called every `logEvery` steps (default 10) with the mean loss since the last call. */
   onLog?: (log: DenseLog, history: DenseLog[]) => void | Promise<void>;
@@ -55,6 +58,8 @@ export interface DenseTrainResult {
   /** Seconds of training, from the first step (setting up not counted). */
   seconds: number;
   threads: number;
+  /** How the threads were used (lib/train/strategy.ts). */
+  strategy: StrategyKind;
   stoppedBecause: 'steps' | 'time-budget';
   /** Milliseconds per step, median over the run. */
   msPerStep: number;
@@ -72,7 +77,7 @@ export async function trainDense(model: tf.LayersModel, data: DenseData, options
   const history: DenseLog[] = [];
   const stepMs: number[] = [];
   let stoppedBecause: DenseTrainResult['stoppedBecause'] = 'steps';
-  const pool = await startReplicas(model, data.x, data.y, baseRate, options.threads ?? defaultThreads(), options.loss);
+  const { pool, strategy, done } = await useStrategy({ model, x: data.x, y: data.y, loss: options.loss, batchSize, learningRate: baseRate }, { strategy: options.strategy, threads: options.threads ?? defaultThreads(), quiet: options.progress === false });
   const progress = new Progress(options.steps, { enabled: options.progress ?? true });
   let order: number[] = [];
   let cursor = n;
@@ -103,8 +108,8 @@ export async function trainDense(model: tf.LayersModel, data: DenseData, options
   } finally {
     progress.finish();
     optimizer.dispose();
-    if (pool) await pool.close();
+    await done();
   }
   const sorted = stepMs.slice().sort((a, b) => a - b);
-  return { history, steps: step, seconds: clock.seconds, threads: pool ? pool.size + 1 : 1, stoppedBecause, msPerStep: sorted[Math.floor(sorted.length / 2)] ?? 0 };
+  return { history, steps: step, seconds: clock.seconds, threads: pool ? pool.size + 1 : strategy.threads, strategy: strategy.kind, stoppedBecause, msPerStep: sorted[Math.floor(sorted.length / 2)] ?? 0 };
 }

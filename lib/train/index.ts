@@ -4,5 +4,6 @@ export * from './metrics';
 export * from './recipes';
 export * from './recipe';
 export * from './registry';
+export * from './strategy';
 export * from './dense';
 export * from './losses';

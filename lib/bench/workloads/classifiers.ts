@@ -10,7 +10,9 @@ import { softmaxCrossEntropy } from '../../train/losses';
 import { trainClassifier } from '../../train/classifier';
 import { defaultThreads } from '../../train/dataParallel';
 import { Random } from '../../runtime/random';
-import { BenchContext, BenchWorkload, EXPLAIN_WARMUP, Measurement, measured, runTorchScript, STEP_WARMUP, timeIt, wasmLabel } from '../harness';
+import { BenchContext, BenchWorkload, EXPLAIN_WARMUP, Measurement, measured, runTorchScript, STEP_WARMUP, TIMED_STEPS, timeIt, wasmLabel } from '../harness';
+import { forwardFlops, trainStepFlops } from '../flops';
+import { StrategyKind } from '../../train/strategy';
 
 export interface ClassifierConfig {
   name: string;
@@ -45,20 +47,25 @@ async function measureTfjs(ctx: BenchContext, config: ClassifierConfig, backend:
     out.dispose();
   };
   const out: Measurement[] = [];
-  if (!(slow && quick)) out.push(await measured(ctx, { workload: config.name, backend: wasmLabel(backend), kind: 'train step', ms: await timeIt(step, slow ? 0 : STEP_WARMUP, slow ? 1 : quick ? 3 : 7) }, slow ? undefined : step));
+  const flops = { train: trainStepFlops(model, config.batch), infer: forwardFlops(model, config.batch) };
+  if (!(slow && quick)) out.push(await measured(ctx, { workload: config.name, backend: wasmLabel(backend), kind: 'train step', flops: flops.train, ms: await timeIt(step, slow ? 0 : STEP_WARMUP, slow ? 1 : quick ? TIMED_STEPS.quick : TIMED_STEPS.full) }, slow ? undefined : step));
   const threads = backend === 'wasm' ? defaultThreads() : 1;
   if (threads > 1) {
-    // The kit's training loop with its data-parallel replicas: time per step, after one warm-up epoch.
-    const steps = quick ? 4 : 10;
+    // The kit's training loop: forced to data-parallel replicas, and as it chooses by itself
+    // (lib/train/strategy.ts); time per step after one warm-up epoch.
+    const steps = quick ? 6 : 10;
     const xs = tf.tile(x, [steps, 1, 1, 1]) as tf.Tensor4D;
     const ys = tf.tile(y, [steps]) as tf.Tensor1D;
-    const run = () => trainClassifier(model, { x: xs, y: ys }, { epochs: 1, batchSize: config.batch, threads, progress: false });
-    await run();
-    const r = await run();
-    out.push(await measured(ctx, { workload: config.name, backend: `${backend}, ${threads} data-parallel replicas (kit's training loop)`, kind: 'train step', ms: (1000 * r.seconds) / r.steps }));
+    for (const strategy of ['replicas', 'auto'] as (StrategyKind | 'auto')[]) {
+      const run = () => trainClassifier(model, { x: xs, y: ys }, { epochs: 1, batchSize: config.batch, threads, progress: false, strategy });
+      await run();
+      const r = await run();
+      const label = strategy === 'auto' ? `wasm, kit's training loop (chose ${r.strategy === 'threads' ? `${threads} XNNPACK threads` : `${threads} replicas`})` : `wasm, ${threads} data-parallel replicas`;
+      out.push(await measured(ctx, { workload: config.name, backend: label, kind: 'train step', flops: flops.train, ms: (1000 * r.seconds) / r.steps }));
+    }
     tf.dispose([xs, ys]);
   }
-  out.push(await measured(ctx, { workload: config.name, backend: wasmLabel(backend), kind: 'inference', ms: await timeIt(infer, slow ? 1 : STEP_WARMUP, slow ? 2 : quick ? 5 : 15) }, slow ? undefined : infer));
+  out.push(await measured(ctx, { workload: config.name, backend: wasmLabel(backend), kind: 'inference', flops: flops.infer, ms: await timeIt(infer, slow ? 1 : STEP_WARMUP, slow ? 2 : quick ? 5 : 15) }, slow ? undefined : infer));
   if (explain && !slow) {
     // Explanations of the shapes classifier (lesson 01): one image and a batch of 32.
     const { gradCam } = await import('../../explain/gradCam');
@@ -81,7 +88,7 @@ async function measureTfjs(ctx: BenchContext, config: ClassifierConfig, backend:
 /** PyTorch's times for `config`, each measure at its best thread count: by measurement kind. */
 function measureTorch(ctx: BenchContext, config: ClassifierConfig): Record<string, number> {
   type Line = { train_ms: number; infer_ms: number; gradcam1_ms: number; gradcam32_ms: number };
-  const runs = runTorchScript<Line>('classifiers.py', { ...config.model, batch: config.batch, classes: 10, steps: ctx.quick ? 3 : 7, quick: ctx.quick, explain_warmup: EXPLAIN_WARMUP, warmup: STEP_WARMUP });
+  const runs = runTorchScript<Line>('classifiers.py', { ...config.model, batch: config.batch, classes: 10, steps: ctx.quick ? TIMED_STEPS.quick : TIMED_STEPS.full, quick: ctx.quick, explain_warmup: EXPLAIN_WARMUP, warmup: STEP_WARMUP });
   const best = (f: (l: Line) => number) => Math.min(...runs.map(f));
   return { 'train step': best((l) => l.train_ms), inference: best((l) => l.infer_ms), 'Grad-CAM, 1 image': best((l) => l.gradcam1_ms), 'Grad-CAM, batch 32': best((l) => l.gradcam32_ms) };
 }

@@ -8,7 +8,9 @@ import { buildStackedHourglass } from '../../nn/hourglass';
 import { lossGradients } from '../../train/losses';
 import { trainDense } from '../../train/dense';
 import { defaultThreads } from '../../train/dataParallel';
-import { BenchWorkload, Measurement, measured, STEP_WARMUP, timeIt, torchBestMs, wasmLabel } from '../harness';
+import { BenchWorkload, Measurement, measured, STEP_WARMUP, TIMED_STEPS, timeIt, torchBestMs, wasmLabel } from '../harness';
+import { trainStepFlops } from '../flops';
+import { StrategyKind } from '../../train/strategy';
 
 export const HOURGLASS_BENCH = { stacks: 2, depth: 3, features: 48, landmarks: 7, batch: 32 };
 const NAME = 'stacked hourglass (2 stacks, 48 features, 64x64, batch 32)';
@@ -20,7 +22,7 @@ export const workload: BenchWorkload = {
     if (!ctx.backends.includes('wasm')) return { measurements: [] };
     const c = HOURGLASS_BENCH;
     const out: Measurement[] = [];
-    const torchMs = torchBestMs(ctx, NAME, 'hourglass.py', { ...c, steps: ctx.quick ? 3 : 7, warmup: STEP_WARMUP });
+    const torchMs = torchBestMs(ctx, NAME, 'hourglass.py', { ...c, steps: ctx.quick ? TIMED_STEPS.quick : TIMED_STEPS.full, warmup: STEP_WARMUP });
     await tf.setBackend('wasm');
     ctx.log(`measuring wasm: ${NAME}`);
     const model = buildStackedHourglass({ inputShape: [64, 64, 3], numLandmarks: c.landmarks, stacks: c.stacks, depth: c.depth, features: c.features, seed: 1 });
@@ -33,11 +35,16 @@ export const workload: BenchWorkload = {
       optimizer.applyGradients(grads);
       tf.dispose([loss, ...Object.values(grads)]);
     };
-    out.push(await measured(ctx, { workload: NAME, backend: wasmLabel('wasm'), kind: 'train step', ms: await timeIt(step, STEP_WARMUP, ctx.quick ? 2 : 5), torchMs }, step));
+    const flops = trainStepFlops(model, c.batch);
+    out.push(await measured(ctx, { workload: NAME, backend: wasmLabel('wasm'), kind: 'train step', flops, ms: await timeIt(step, STEP_WARMUP, ctx.quick ? TIMED_STEPS.quick : TIMED_STEPS.full), torchMs }, step));
     const threads = defaultThreads();
     if (threads > 1) {
-      const r = await trainDense(model, { x, y }, { loss: 'stackedSpatialCE', steps: ctx.quick ? 4 : 10, batchSize: c.batch, threads, progress: false });
-      out.push(await measured(ctx, { workload: NAME, backend: `wasm, ${r.threads} data-parallel replicas (kit's training loop)`, kind: 'train step', ms: r.msPerStep, torchMs }));
+      // The kit's training loop: forced to replicas, and as it chooses by itself (lib/train/strategy.ts).
+      for (const strategy of ['replicas', 'auto'] as (StrategyKind | 'auto')[]) {
+        const r = await trainDense(model, { x, y }, { loss: 'stackedSpatialCE', steps: ctx.quick ? 6 : 10, batchSize: c.batch, threads, progress: false, strategy });
+        const label = strategy === 'auto' ? `wasm, kit's training loop (chose ${r.strategy === 'threads' ? `${threads} XNNPACK threads` : `${threads} replicas`})` : `wasm, ${threads} data-parallel replicas`;
+        out.push(await measured(ctx, { workload: NAME, backend: label, kind: 'train step', flops, ms: r.msPerStep, torchMs }));
+      }
     }
     tf.dispose([x, y]);
     optimizer.dispose();

@@ -342,3 +342,23 @@ void batch_norm_grad_x(const f32 *restrict x, const f32 *restrict dy, const f32 
     for (int i = 0; i < c; i++) d[i] = a[i] * (gr[i] - b[i] - (xr[i] - mean[i]) * k[i]);
   }
 }
+
+/*
+ * The machine's wasm SIMD peak, for the bench (lib/bench/peak.ts): `iterations` rounds of a multiply
+ * and an add on 8 independent 4-lane accumulators held in registers (64 FLOPs a round, no memory
+ * traffic). wasm SIMD128 has no fused multiply-add, so this is the most a wasm kernel can do here.
+ */
+EXPORT(peak_mul_add)
+f32 peak_mul_add(int iterations) {
+  v128_t m = wasm_f32x4_splat(0.999999f), b = wasm_f32x4_splat(1e-6f);
+  v128_t a0 = wasm_f32x4_splat(1.0f), a1 = wasm_f32x4_splat(1.1f), a2 = wasm_f32x4_splat(1.2f), a3 = wasm_f32x4_splat(1.3f);
+  v128_t a4 = wasm_f32x4_splat(1.4f), a5 = wasm_f32x4_splat(1.5f), a6 = wasm_f32x4_splat(1.6f), a7 = wasm_f32x4_splat(1.7f);
+  for (int i = 0; i < iterations; i++) {
+    a0 = wasm_f32x4_add(wasm_f32x4_mul(a0, m), b); a1 = wasm_f32x4_add(wasm_f32x4_mul(a1, m), b);
+    a2 = wasm_f32x4_add(wasm_f32x4_mul(a2, m), b); a3 = wasm_f32x4_add(wasm_f32x4_mul(a3, m), b);
+    a4 = wasm_f32x4_add(wasm_f32x4_mul(a4, m), b); a5 = wasm_f32x4_add(wasm_f32x4_mul(a5, m), b);
+    a6 = wasm_f32x4_add(wasm_f32x4_mul(a6, m), b); a7 = wasm_f32x4_add(wasm_f32x4_mul(a7, m), b);
+  }
+  v128_t s = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3)), wasm_f32x4_add(wasm_f32x4_add(a4, a5), wasm_f32x4_add(a6, a7)));
+  return wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1) + wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3);
+}
