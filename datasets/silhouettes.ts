@@ -95,10 +95,10 @@ export function silhouetteScenes(options: SilhouetteOptions): SilhouetteScenes {
   return { count, size, silhouettes, scenes, masks, labels, classNames: SHAPE_CLASSES };
 }
 
-/** The object mask read from silhouette-domain images [count, size, size, 3]: mean channel > threshold. */
+/** The object mask read from silhouette-domain images [count, size, size, 3]: mean channel >= threshold (the true mask is coverage >= 0.5). */
 export function silhouetteMask(images: ArrayLike<number>, count: number, size: number, threshold = 0.5): Uint8Array {
   const out = new Uint8Array(count * size * size);
-  for (let i = 0; i < out.length; i++) out[i] = (images[3 * i] + images[3 * i + 1] + images[3 * i + 2]) / 3 > threshold ? 1 : 0;
+  for (let i = 0; i < out.length; i++) out[i] = (images[3 * i] + images[3 * i + 1] + images[3 * i + 2]) / 3 >= threshold ? 1 : 0;
   return out;
 }
 
