@@ -89,7 +89,7 @@ describe('CycleGAN pieces', () => {
       const wasFull = pool.size === 50;
       const before = pool.historyReturned;
       const out = pool.query(batch);
-      const ids = values(out.reshape([2, 4]).max(1));
+      const ids = tf.tidy(() => values(out.reshape([2, 4]).max(1)));
       for (const v of ids) {
         expect(v === i || seen.has(v)).toBe(true);   // a returned image is the new one or one shown before
         expect(v).toBeLessThanOrEqual(i);
@@ -324,9 +324,9 @@ describe('why regression blurs (the toy)', () => {
     const l2 = await trainBlurToy('l2', { pBlack: 0.3, steps: 300 });
     const l1 = await trainBlurToy('l1', { pBlack: 0.3, steps: 300 });
     expect(l2.mean).toBeCloseTo(0.7, 1);
-    expect(l2.grey).toBeGreaterThan(0.95);
+    expect(l2.grey).toBeGreaterThan(0.9);
     expect(l1.median).toBeCloseTo(1, 1);
-    expect(l1.white).toBeGreaterThan(0.95);
+    expect(l1.white).toBeGreaterThan(0.9);
     const g = await trainBlurToy('gan', { pBlack: 0.3, steps: 600 });
     expect(g.black).toBeGreaterThan(0.1);
     expect(g.white).toBeGreaterThan(0.4);

@@ -66,7 +66,7 @@ export interface BlurToyResult {
   outputs: Float32Array;
   mean: number;
   median: number;
-  /** Fraction of outputs below 0.15 ("black"), between 0.15 and 0.85 ("grey"), above 0.85 ("white"). */
+  /** Fraction of outputs below 0.25 ("black"), between 0.25 and 0.85 ("grey": L2's mean 0.7 at p = 0.3 lies well inside), above 0.85 ("white"). */
   black: number;
   grey: number;
   white: number;
@@ -89,6 +89,6 @@ export async function trainBlurToy(loss: BlurLoss, options: { pBlack: number; st
     loss, outputs, seconds: run.seconds,
     mean: outputs.reduce((a, b) => a + b, 0) / outputs.length,
     median: sorted[sorted.length >> 1],
-    black: frac((v) => v < 0.15), grey: frac((v) => v >= 0.15 && v <= 0.85), white: frac((v) => v > 0.85),
+    black: frac((v) => v < 0.25), grey: frac((v) => v >= 0.25 && v <= 0.85), white: frac((v) => v > 0.85),
   };
 }
