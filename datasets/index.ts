@@ -4,4 +4,6 @@ export * from './mnist';
 export * from './tensors';
 export * from './faces';
 export * from './superResolution';
+export * from './textures';
+export * from './scenes';
 export * from './silhouettes';

@@ -98,6 +98,9 @@ function unitKeypoints(className: ShapeClass): Point[] {
   return poly;
 }
 
+/** The four sub-pixel samples of each pixel's coverage (anti-aliasing). */
+const COVER_SAMPLES: Point[] = [[0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]];
+
 function insidePolygon(x: number, y: number, poly: Point[]): boolean {
   let inside = false;
   for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
@@ -108,7 +111,8 @@ function insidePolygon(x: number, y: number, poly: Point[]): boolean {
   return inside;
 }
 
-function hsvToRgb(h: number, s: number, v: number): [number, number, number] {
+/** HSV in [0, 1] to RGB in [0, 1]. */
+export function hsvToRgb(h: number, s: number, v: number): [number, number, number] {
   const f = (n: number) => {
     const k = (n + h * 6) % 6;
     return v - v * s * Math.max(0, Math.min(k, 4 - k, 1));
@@ -138,11 +142,95 @@ function paintBackground(img: Float32Array, offset: number, size: number, kind: 
   return base;
 }
 
-function objectColor(background: number[], rng: Random): [number, number, number] {
+/** A colour whose luminance differs from `background`'s by more than 0.22 (after 20 tries, any). */
+export function objectColor(background: number[], rng: Random): [number, number, number] {
   for (let attempt = 0; ; attempt++) {
     const color = hsvToRgb(rng.next(), rng.uniform(0.5, 1), rng.uniform(0.35, 1));
     if (Math.abs(luminance(color) - luminance(background)) > 0.22 || attempt > 20) return color;
   }
+}
+
+/** Where, how large, how turned and in what colour one shape is drawn (pixel edges: a canvas's frame). */
+export interface ShapePlacement {
+  label: number;
+  className: ShapeClass;
+  /** Centre in pixel edges (pixel i spans [i, i + 1)). */
+  cx: number;
+  cy: number;
+  /** Circumradius in pixels. */
+  radius: number;
+  angle: number;
+  color: [number, number, number];
+}
+
+/**
+ * Draws a random shape's placement from `rng` (class from `classes`, circumradius a fraction in
+ * [rMin, rMax] of `size`, centre kept 0.9 radius from the border, colour contrasting with `background`):
+ * the draws, in this order, that `generateShapes` makes for each object.
+ */
+export function placeShape(rng: Random, size: number, classes: number[], [rMin, rMax]: [number, number], background: number[]): ShapePlacement {
+  const label = rng.pick(classes);
+  const className = SHAPE_CLASSES[label];
+  const radius = rng.uniform(rMin, rMax) * size;
+  const margin = radius * 0.9;
+  const cx = rng.uniform(margin, size - margin);
+  const cy = rng.uniform(margin, size - margin);
+  const angle = className === 'circle' ? 0 : rng.uniform(0, 2 * Math.PI);
+  const color = objectColor(background, rng);
+  return { label, className, cx, cy, radius, angle, color };
+}
+
+/**
+ * Paints one shape into image `offset` of `images` (size x size x 3, anti-aliased over 4 samples per
+ * pixel) and marks `owner[p] = k` where it covers at least half of pixel p (later shapes occlude
+ * earlier ones). Returns the instance's fields besides its mask and box, in the kit's frame.
+ */
+export function drawShape(images: Float32Array, offset: number, size: number, s: ShapePlacement, owner: Int16Array, k: number): Omit<ShapeInstance, 'mask' | 'box'> {
+  const { className, cx, cy, radius, angle, color } = s;
+  const [ca, sa] = [Math.cos(angle), Math.sin(angle)];
+  const poly = outline(className);
+  const toImage = ([u, v]: Point): Point => [cx + radius * (u * ca - v * sa), cy + radius * (u * sa + v * ca)];
+  const inside = (px: number, py: number) => {
+    const dx = (px - cx) / radius;
+    const dy = (py - cy) / radius;
+    const u = dx * ca + dy * sa;
+    const v = -dx * sa + dy * ca;
+    return className === 'circle' ? u * u + v * v <= 1 : insidePolygon(u, v, poly);
+  };
+  const x0 = Math.max(0, Math.floor(cx - radius));
+  const x1 = Math.min(size - 1, Math.ceil(cx + radius));
+  const y0 = Math.max(0, Math.floor(cy - radius));
+  const y1 = Math.min(size - 1, Math.ceil(cy + radius));
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      let cover = 0;
+      for (const [sx, sy] of COVER_SAMPLES) if (inside(x + sx, y + sy)) cover++;
+      if (cover === 0) continue;
+      const alpha = cover / COVER_SAMPLES.length;
+      const p = offset + (y * size + x) * 3;
+      for (let c = 0; c < 3; c++) images[p + c] = images[p + c] * (1 - alpha) + color[c] * alpha;
+      if (alpha >= 0.5) owner[y * size + x] = k;
+    }
+  }
+  // Drawn in pixel edges (pixel i spans [i, i + 1)); returned in the kit's frame.
+  const keypoints = [...unitKeypoints(className).map(toImage), [cx, cy] as Point].map(pointFromPixelEdges);
+  return { label: s.label, className, keypoints, center: pointFromPixelEdges([cx, cy]), radius, angle, color };
+}
+
+/** The instances of one image from what `drawShape` returned and the owner map: masks and tight boxes. */
+export function instancesFromOwner(drawn: Omit<ShapeInstance, 'mask' | 'box'>[], owner: Int16Array, size: number): ShapeInstance[] {
+  return drawn.map((d, k) => {
+    const mask = new Uint8Array(size * size);
+    for (let i = 0; i < mask.length; i++) if (owner[i] === k) mask[i] = 1;
+    return { ...d, mask, box: boxOfMask(mask, size) ?? [0, 0, 0, 0] };
+  });
+}
+
+/** Adds N(0, noise) to every value of image `offset` (size x size x 3), clamped to [0, 1]. */
+export function addPixelNoise(images: Float32Array, offset: number, size: number, noise: number, rng: Random): void {
+  if (!(noise > 0)) return;
+  const end = offset + size * size * 3;
+  for (let p = offset; p < end; p++) images[p] = Math.min(1, Math.max(0, images[p] + rng.normal(0, noise)));
 }
 
 /** Generates `count` images; the same options and seed always give the same data. */
@@ -151,14 +239,13 @@ export function generateShapes(options: ShapesOptions): ShapesDataset {
   const count = options.count;
   const rng = new Random(options.seed);
   const classes = options.classes ?? SHAPE_CLASSES.map((_, i) => i);
-  const [rMin, rMax] = options.radius ?? [0.18, 0.34];
+  const radius = options.radius ?? [0.18, 0.34];
   const noise = options.noise ?? 0.04;
   const objects = options.objects ?? 1;
   const images = new Float32Array(count * size * size * 3);
   const labels = new Int32Array(count);
   const instances: ShapeInstance[][] = [];
   const owner = new Int16Array(size * size);
-  const samples: Point[] = [[0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]];
 
   for (let n = 0; n < count; n++) {
     const offset = n * size * size * 3;
@@ -169,53 +256,9 @@ export function generateShapes(options: ShapesOptions): ShapesDataset {
     const numObjects = typeof objects === 'number' ? objects : rng.int(objects[0], objects[1]);
     owner.fill(-1);
     const drawn: Omit<ShapeInstance, 'mask' | 'box'>[] = [];
-    for (let k = 0; k < numObjects; k++) {
-      const label = rng.pick(classes);
-      const className = SHAPE_CLASSES[label];
-      const radius = rng.uniform(rMin, rMax) * size;
-      const margin = radius * 0.9;
-      const cx = rng.uniform(margin, size - margin);
-      const cy = rng.uniform(margin, size - margin);
-      const angle = className === 'circle' ? 0 : rng.uniform(0, 2 * Math.PI);
-      const color = objectColor(bg, rng);
-      const [ca, sa] = [Math.cos(angle), Math.sin(angle)];
-      const poly = outline(className);
-      const toImage = ([u, v]: Point): Point => [cx + radius * (u * ca - v * sa), cy + radius * (u * sa + v * ca)];
-      const inside = (px: number, py: number) => {
-        const dx = (px - cx) / radius;
-        const dy = (py - cy) / radius;
-        const u = dx * ca + dy * sa;
-        const v = -dx * sa + dy * ca;
-        return className === 'circle' ? u * u + v * v <= 1 : insidePolygon(u, v, poly);
-      };
-      const x0 = Math.max(0, Math.floor(cx - radius));
-      const x1 = Math.min(size - 1, Math.ceil(cx + radius));
-      const y0 = Math.max(0, Math.floor(cy - radius));
-      const y1 = Math.min(size - 1, Math.ceil(cy + radius));
-      for (let y = y0; y <= y1; y++) {
-        for (let x = x0; x <= x1; x++) {
-          let cover = 0;
-          for (const [sx, sy] of samples) if (inside(x + sx, y + sy)) cover++;
-          if (cover === 0) continue;
-          const alpha = cover / samples.length;
-          const p = offset + (y * size + x) * 3;
-          for (let c = 0; c < 3; c++) images[p + c] = images[p + c] * (1 - alpha) + color[c] * alpha;
-          if (alpha >= 0.5) owner[y * size + x] = k;
-        }
-      }
-      // Drawn in pixel edges (pixel i spans [i, i + 1)); returned in the kit's frame.
-      const keypoints = [...unitKeypoints(className).map(toImage), [cx, cy] as Point].map(pointFromPixelEdges);
-      drawn.push({ label, className, keypoints, center: pointFromPixelEdges([cx, cy]), radius, angle, color });
-    }
-    const list: ShapeInstance[] = drawn.map((d, k) => {
-      const mask = new Uint8Array(size * size);
-      for (let i = 0; i < mask.length; i++) if (owner[i] === k) mask[i] = 1;
-      return { ...d, mask, box: boxOfMask(mask, size) ?? [0, 0, 0, 0] };
-    });
-    if (noise > 0) {
-      const end = offset + size * size * 3;
-      for (let p = offset; p < end; p++) images[p] = Math.min(1, Math.max(0, images[p] + rng.normal(0, noise)));
-    }
+    for (let k = 0; k < numObjects; k++) drawn.push(drawShape(images, offset, size, placeShape(rng, size, classes, radius, bg), owner, k));
+    const list = instancesFromOwner(drawn, owner, size);
+    addPixelNoise(images, offset, size, noise, rng);
     instances.push(list);
     labels[n] = list.length > 0 ? list[0].label : -1;
   }

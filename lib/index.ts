@@ -15,6 +15,7 @@ export * as explain from './explain';
 export * as landmarks from './landmarks';
 export * as gan from './gan';
 export * as perceptual from './perceptual';
+export * as segmentation from './segmentation';
 export * as ops from './ops';
 export * as datasets from '../datasets';
 export * as grading from './grader/testkit';

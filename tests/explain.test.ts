@@ -153,3 +153,37 @@ test('channel masking: zeroing a channel of the last layer of a GAP network drop
   const kernel = model.getLayer('logits').getWeights()[0].arraySync() as number[][];
   [1, 3].forEach((c, i) => means[i].forEach((m, k) => expect(drops[i][k]).toBeCloseTo(kernel[k][c] * m, 4)));
 });
+
+describe('boxes from maps (weakly supervised localisation)', () => {
+  const { boxFromMap, boxesFromMaps } = require('../lib/explain/mapBoxes');
+  test('the box of the largest region above 20% of the maximum: a small hotter blob loses to a large warm one', () => {
+    const h = 10, w = 12;
+    const map = new Float32Array(h * w);
+    for (let y = 2; y <= 6; y++) for (let x = 1; x <= 5; x++) map[y * w + x] = 0.5;   // large region, columns 1..5, rows 2..6
+    map[8 * w + 10] = 1;                                                                // one hot pixel
+    expect(boxFromMap(map, h, w, 0.2)).toEqual([0.5, 1.5, 5.5, 6.5]);
+    // Above 60% of the maximum only the hot pixel is left.
+    expect(boxFromMap(map, h, w, 0.6)).toEqual([9.5, 7.5, 10.5, 8.5]);
+    expect(boxFromMap(new Float32Array(h * w), h, w)).toBeNull();
+  });
+  test('boxesFromMaps reads a batch and leaves no tensor', () => {
+    const maps = tf.zeros([2, 4, 4]).add(tf.oneHot([5, 10], 16).reshape([2, 4, 4]));
+    const before = tf.memory().numTensors;
+    expect(boxesFromMaps(maps)).toEqual([[0.5, 0.5, 1.5, 1.5], [1.5, 1.5, 2.5, 2.5]]);
+    expect(tf.memory().numTensors).toBe(before);
+    maps.dispose();
+  });
+});
+
+describe('signedMassInside', () => {
+  const { signedMassInside } = require('../lib/explain/faithfulness');
+  test('splits a signed map into the shares of its positive and negative parts inside a mask', () => {
+    // 1x2x2 map: +3 and +1 (inside: the +3), -2 and -2 (inside: one -2)
+    const maps = tf.tensor3d([[[3, 1], [-2, -2]]]);
+    const r = signedMassInside(maps, [[1, 0, 1, 0]]);
+    expect(r.positive[0]).toBeCloseTo(0.75, 6);
+    expect(r.negative[0]).toBeCloseTo(0.5, 6);
+    expect(Number.isNaN(signedMassInside(tf.tensor3d([[[1, 1], [1, 1]]]), [[1, 1, 1, 1]]).negative[0])).toBe(true);
+    maps.dispose();
+  });
+});

@@ -1,7 +1,7 @@
 /** Model-understanding tools: receptive fields, maximally activating patches, class visualization, neighbours, embedding. */
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, expectNoLeak } from './helpers';
-import { receptiveField, maxActivatingPatches } from '../lib/explain/receptiveField';
+import { receptiveField, maxActivatingPatches, measuredReceptiveField } from '../lib/explain/receptiveField';
 import { runLayers } from '../lib/explain/graph';
 import { classVisualization, roll } from '../lib/explain/classVisualization';
 import { features, nearestNeighbours, embed2d } from '../lib/explain/embedding';
@@ -44,6 +44,33 @@ test('the computed receptive field is exactly the set of input pixels that move 
   // By hand: 3x3 same (3, jump 1, offset -1); 3x3 stride 2 same on 24 px, pad 0 before (5, jump 2);
   // pool 2 (7, jump 4); 3x1 dilation 2 valid (7 + 4*4 = 23 tall, 7 wide).
   expect(receptiveField(model, 'c3')).toEqual({ size: [23, 7], stride: [4, 4], offset: [-1, -1] });
+});
+
+test('the receptive field measured by the gradient equals the computed one on a chain, and grows through a skip-and-upsample graph', async () => {
+  const model = positiveChain();   // (tfjs has no gradient for its dilated c3: measured up to p1)
+  const x = tf.randomUniform([2, 24, 24, 1], 0.1, 1, 'float32', 4) as tf.Tensor4D;
+  await expectNoLeak(() => measuredReceptiveField(model, x, 'p1'));
+  for (const layer of ['c1', 'c2', 'p1']) {
+    const rf = receptiveField(model, layer);
+    const m = measuredReceptiveField(model, x, layer);
+    // the centre unit's field lies inside the image for these layers
+    expect(m.size).toEqual(rf.size);
+    expect(m.effectiveRadius).toBeGreaterThan(0);
+    expect(m.effectiveRadius).toBeLessThanOrEqual(Math.hypot(rf.size[0], rf.size[1]) / 2 + 1);
+  }
+  // A branch that pools by 4 and upsamples back, added to a 3x3 path: the field is the union of both paths.
+  const input = tf.input({ shape: [16, 16, 1] });
+  const ones = tf.initializers.constant({ value: 1 });
+  const a = tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', kernelInitializer: ones, name: 'a' }).apply(input) as tf.SymbolicTensor;
+  const down = tf.layers.averagePooling2d({ poolSize: 4, name: 'down' }).apply(input) as tf.SymbolicTensor;
+  const b = tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', kernelInitializer: ones, name: 'b' }).apply(down) as tf.SymbolicTensor;
+  const up = tf.layers.upSampling2d({ size: [4, 4], name: 'up' }).apply(b) as tf.SymbolicTensor;
+  const sum = tf.layers.add({ name: 'sum' }).apply([a, up]) as tf.SymbolicTensor;
+  const graph = tf.model({ inputs: input, outputs: sum });
+  const y = tf.randomUniform([1, 16, 16, 1], 0.1, 1, 'float32', 5) as tf.Tensor4D;
+  expect(measuredReceptiveField(graph, y, 'a').size).toEqual([3, 3]);
+  expect(measuredReceptiveField(graph, y, 'sum').size).toEqual([12, 12]);   // 3 cells of 4 pixels
+  tf.dispose([x, y]);
 });
 
 test('maximally activating patches come sorted, one per image, cropped to the receptive field', () => {

@@ -1,6 +1,6 @@
 /**
- * The autograder: authoring helpers (stubs, lint, checksums), assignment 1 validates, a batch of
- * good and hostile submissions is graded together with each case's score and message, and a
+ * The autograder: authoring helpers (stubs, lint, checksums), batches of good and hostile submissions
+ * (assignments 1 and 3) graded together with each case's score and message, and a
  * grading run killed with SIGKILL resumes without losing or duplicating a result.
  */
 import * as fs from 'fs';
@@ -10,7 +10,6 @@ import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import { stubCode, lintAssignment, makeRelease, loadAssignment } from '../lib/grader/assignment';
 import { computeChecksum } from '../lib/grader/metadata';
-import { validate } from '../lib/grader/validate';
 import { gradeBatch, grade, collectSubmissions } from '../lib/grader/gradebook';
 import { exportCsv } from '../lib/grader/report';
 import { codeCell, markdownCell, newNotebook, readNotebook } from '../lib/notebook/nbformat';
@@ -82,12 +81,8 @@ describe('authoring', () => {
   });
 });
 
-test('assignment 1 validates: the source earns full marks, the release compiles and earns zero', async () => {
-  const report = await validate(A1, () => {});
-  expect(report.problems).toEqual([]);
-  expect(report.sourceScore).toBe(11);
-  expect(report.releaseScore).toBe(0);
-}, 180000);
+// Every assignment's validation (source full marks, release zero) runs in CI as `cvkit validate` (.ci/run);
+// here the batches below grade each assignment's source and release among the hostile entries.
 
 describe('a batch of good and hostile submissions', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-batch-'));
@@ -165,6 +160,44 @@ describe('a batch of good and hostile submissions', () => {
     console.log(`batch of ${fixtures.length}: ${lines[lines.length - 1]}\nslowest:\n${slowest.join('\n')}`);
   }, 900000);
 });
+
+test('assignment 3 in a batch: the solution earns 16, the release 0, a forger and a box-filling mask head 0', async () => {
+  const a = loadAssignment('03-segmentation-and-generation');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-a3-'));
+  try {
+    const subs = path.join(tmp, 'submitted');
+    fs.mkdirSync(subs);
+    const source = readNotebook(a.sourcePath), release = readNotebook(a.releasePath);
+    const id = (nb: typeof release, gid: string) => nb.cells.findIndex((c) => c.metadata?.nbgrader?.grade_id === gid);
+    const write = (name: string, nb: typeof release) => fs.writeFileSync(path.join(subs, `${name}.ipynb`), JSON.stringify(nb));
+    write('good', source);
+    write('blank', release);
+    // Hostile: every answer blank but Q7's, whose head ignores its input and fills the whole box (no training),
+    // plus the value forgers that broke the old grader (toJSON rewriting messages, forged channel frames).
+    const hostile = JSON.parse(JSON.stringify(release));
+    hostile.cells[id(hostile, 'q7_answer')].source = 'const maskSettings = { filters: 1, layers: 0, learningRate: 0, steps: 0 };\nfunction buildMaskHead(settings: { filters: number; layers: number }): tf.LayersModel {\n  const input = tf.input({ shape: [16, 16, 3] });\n  const out = tf.layers.conv2d({ filters: 1, kernelSize: 1, kernelInitializer: "zeros", biasInitializer: tf.initializers.constant({ value: 10 }) }).apply(input) as tf.SymbolicTensor;\n  return tf.model({ inputs: input, outputs: out });\n}';
+    hostile.cells.splice(id(hostile, 'setup') + 1, 0,
+      codeCell('Object.defineProperty(Object.prototype, "toJSON", { configurable: true, writable: true, value: function (this: any) { if (this && typeof this === "object" && "passed" in this) this.passed = true; return this; } });'),
+      codeCell('const forge = (m: object) => { const body = Buffer.from(JSON.stringify(m)); const head = Buffer.alloc(4); head.writeUInt32BE(body.length, 0); try { require("fs").writeSync(3, Buffer.concat([head, body])); } catch {} };\nfor (const q of ["q1", "q2", "q7"]) forge({ type: "values", report: { question: q, results: [{ name: "x", value: 1 }] } });'));
+    write('hostile', hostile);
+    const lines: string[] = [];
+    const results = await gradeBatch(a, collectSubmissions([subs], a.config.id), { jobs: 2, out: path.join(tmp, 'gradebook'), log: (l) => lines.push(l) });
+    const byId = new Map(results.map((r) => [r.student, r]));
+    expect(byId.get('good')!.score).toBe(16);
+    expect(byId.get('good')!.autograded_max_score).toBe(16);
+    expect(byId.get('blank')!.score).toBe(0);
+    const h = byId.get('hostile')!;
+    expect(h.score).toBe(0);
+    // Q7 was judged on the box-filling masks (a value, not an error): around 60%, under the 66% bar.
+    const q7 = h.tests.filter((t) => /mask IoU/.test(t.name));
+    expect(q7.length).toBe(2);
+    expect(q7.map((t) => t.output).join(' ')).toMatch(/mean mask IoU[^\n]*\b(5\d|6[0-5])\.\d%/);
+    // Each submission's grading time (the issue's 60 s bar is measured by the bench, not asserted here).
+    console.log(lines.filter((l) => / in [\d.]+ s$/.test(l)).join('\n'));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}, 600000);
 
 test('without bubblewrap grading is refused unless asked for; even then a submission cannot change the kit', async () => {
   const a = loadAssignment(A1);

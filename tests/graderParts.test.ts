@@ -17,6 +17,8 @@ import { csvField } from '../lib/grader/report';
 import { executeNotebookObject } from '../lib/notebook/runner';
 import { codeCell, newNotebook } from '../lib/notebook/nbformat';
 import { kitPathFor } from '../lib/notebook/kitModule';
+import { judge } from '../lib/grader/judges';
+import { generateInput } from '../lib/grader/inputs';
 
 describe('values', () => {
   test('round trip keeps NaN, -0, undefined, dtypes, shapes and keys that look like prototypes', () => {
@@ -71,6 +73,25 @@ describe('compare', () => {
     expect(hidden).not.toContain('7.25');
     expect(compareValues('secret-answer', 'other', {}, true).message).not.toContain('other');
     expect(indexIn([2, 3, 4], 23)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('the maskIoU judge', () => {
+  test('the true masks score 100%, masks shifted off the objects less, an empty mask 0%; wrong sizes and faces truth get a reason', () => {
+    const { truth } = generateInput({ shapes: { count: 4 } }, 5);
+    if (truth.kind !== 'shapes') throw new Error('expected shapes truth');
+    const tensor = (data: Float32Array): Value => ({ kind: 'tensor', dtype: 'float32', shape: [4, 32, 32], data });
+    const exact = judge({ maskIoU: { atLeast: 0.99 } }, tensor(Float32Array.from(truth.masks, (m) => m * 0.9)), truth);
+    expect(exact).toMatchObject({ passed: true });
+    expect(exact.message).toMatch(/100\.0%/);
+    const shifted = new Float32Array(truth.masks.length);
+    for (let p = 0; p + 3 < truth.masks.length; p++) shifted[p + 3] = truth.masks[p];
+    const moved = judge({ maskIoU: { atLeast: 0.99 } }, tensor(shifted), truth);
+    expect(moved.passed).toBe(false);
+    expect(Number(/([\d.]+)%/.exec(moved.message)![1])).toBeLessThan(99);
+    expect(judge({ maskIoU: { atLeast: 0.01 } }, tensor(new Float32Array(truth.masks.length)), truth)).toMatchObject({ passed: false, message: expect.stringMatching(/0\.0%/) });
+    expect(judge({ maskIoU: { atLeast: 0.5 } }, tensor(new Float32Array(10)), truth).message).toMatch(/expected 4 masks of 32x32/);
+    expect(judge({ maskIoU: { atLeast: 0.5 } }, tensor(Float32Array.from(truth.masks)), { kind: 'faces', landmarks: [], faceSize: [] }).message).toMatch(/needs a shapes input/);
   });
 });
 

@@ -161,3 +161,23 @@ describe('models, CenterNet and data', () => {
     expect(a.faceSize.every((s) => s >= 0.45 * 64 - 1e-9 && s <= 0.75 * 64 + 1e-9)).toBe(true);
   });
 });
+
+test('oneLabelPerObject keeps the higher-scored of two classes at one object and leaves separate objects alone', () => {
+  const { oneLabelPerObject } = require('../lib/landmarks/centernet');
+  const dets = [
+    { box: [10, 10, 20, 20], score: 0.6, classId: 4 },
+    { box: [11, 10, 21, 20], score: 0.9, classId: 3 },   // the same object, another class, higher score
+    { box: [40, 40, 50, 50], score: 0.3, classId: 4 },   // another object
+  ];
+  expect(oneLabelPerObject(dets)).toEqual([dets[1], dets[2]]);
+});
+
+test('the stacking ablation\'s loss: lastStackSpatialCE is the spatial cross-entropy of the last output only', () => {
+  const tf = require('@tensorflow/tfjs');
+  const { lastStackSpatialCrossEntropy, spatialCrossEntropy, stackedSpatialCrossEntropy } = require('../lib/landmarks/heatmapLoss');
+  const target = tf.tensor4d(encodeHeatmaps([[3, 4], [1, 1]], { size: [8, 8], sigma: 1 }), [1, 8, 8, 2]);
+  const first = tf.randomNormal([1, 8, 8, 2], 0, 1, 'float32', 1), last = tf.randomNormal([1, 8, 8, 2], 0, 1, 'float32', 2);
+  const only = lastStackSpatialCrossEntropy([first, last], target).dataSync()[0];
+  expect(only).toBeCloseTo(spatialCrossEntropy(last, target).dataSync()[0], 5);
+  expect(stackedSpatialCrossEntropy([first, last], target).dataSync()[0]).toBeGreaterThan(only);
+});

@@ -142,6 +142,7 @@ export function formatReport(report: BenchReport): string {
     const gr = report.grading;
     lines.push('', `grading ${gr.assignment} (${gr.submissions} submissions, half full marks, half blank; ${gr.sandbox}):`);
     for (const x of gr.secondsPerSubmission) lines.push(`  --jobs ${x.jobs}: ${x.seconds.toFixed(1)} s per submission (${(3600 / x.seconds).toFixed(0)} per hour)`);
+    for (const x of gr.oneSubmission ?? []) lines.push(`  one submission of ${x.assignment} alone (full marks ${x.score}/${x.max}): ${x.seconds.toFixed(1)} s${x.seconds > 60 ? ' (over the 60 s bar)' : ''}`);
   }
   return lines.join('\n');
 }

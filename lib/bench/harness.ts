@@ -31,7 +31,11 @@ export interface Measurement {
 }
 
 /** The autograder's throughput (the grading workload). */
-export interface GradingThroughput { assignment: string; submissions: number; sandbox: string; secondsPerSubmission: { jobs: number; seconds: number }[] }
+export interface GradingThroughput {
+  assignment: string; submissions: number; sandbox: string; secondsPerSubmission: { jobs: number; seconds: number }[];
+  /** Each assignment's source (full marks) graded alone, --jobs 1: the time one submission takes (the 60 s bar). */
+  oneSubmission?: { assignment: string; seconds: number; score: number; max: number }[];
+}
 
 export interface BenchContext {
   quick: boolean;

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createCanvas, SKRSContext2D } from '@napi-rs/canvas';
 import { applyColormap, ColormapName } from './colormap';
 import { display } from './kernel';
+import { font, registerKitFonts } from './fonts';
 
 export interface RawImage {
   height: number;
@@ -109,23 +110,24 @@ export function imageGrid(images: ImageLike[], options: GridOptions = {}): Buffe
   const titleH = options.title ? 20 : 0;
   const cellW = Math.max(maxW * scale, options.captions ? 40 : 0);
   const cellH = maxH * scale + captionH;
+  registerKitFonts();
   const canvas = createCanvas(columns * (cellW + pad) + pad, titleH + rows * (cellH + pad) + pad);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.fillStyle = '#000000';
   if (options.title) {
-    ctx.font = 'bold 13px "DejaVu Sans", sans-serif';
+    ctx.font = font(13, 'bold');
     ctx.fillText(options.title, pad, 15);
   }
-  ctx.font = '11px "DejaVu Sans", sans-serif';
+  ctx.font = font(11);
   raws.forEach((raw, i) => {
     const x = pad + (i % columns) * (cellW + pad);
     const y = titleH + pad + Math.floor(i / columns) * (cellH + pad);
     drawImage(ctx, raw, x + (cellW - raw.width * scale) / 2, y, scale, options.ranges?.[i] ?? options.range ?? [0, 1]);
     const notes = options.annotations?.[i];
     if (notes) drawAnnotations(ctx, notes, x + (cellW - raw.width * scale) / 2, y, scale);
-    ctx.font = '11px "DejaVu Sans", sans-serif';
+    ctx.font = font(11);
     const caption = options.captions?.[i];
     if (caption) {
       ctx.fillStyle = '#000000';
@@ -218,7 +220,7 @@ function drawAnnotations(ctx: SKRSContext2D, annotations: Annotations, x0: numbe
   ctx.save();
   ctx.translate(x0, y0);
   ctx.lineWidth = 2;
-  ctx.font = 'bold 11px "DejaVu Sans", sans-serif';
+  ctx.font = font(11, 'bold');
   (annotations.boxes ?? []).map((b) => b.map((v) => v + boxShift)).forEach(([x1, y1, x2, y2], i) => {
     const color = annotations.colors?.[i] ?? ANNOTATION_COLORS[i % ANNOTATION_COLORS.length];
     ctx.strokeStyle = color;
@@ -245,6 +247,7 @@ function drawAnnotations(ctx: SKRSContext2D, annotations: Annotations, x0: numbe
 export function annotate(image: ImageLike, annotations: Annotations, options: PngOptions = {}): Buffer {
   const raw = toRawImage(image);
   const scale = options.scale ?? defaultScale(raw.width) * 2;
+  registerKitFonts();
   const canvas = createCanvas(raw.width * scale, raw.height * scale);
   const ctx = canvas.getContext('2d');
   drawImage(ctx, raw, 0, 0, scale, options.range ?? [0, 1]);

@@ -4,3 +4,5 @@ export * from './colormap';
 export * from './image';
 export * from './plot';
 export * from './progress';
+export * from './fonts';
+export * from './sideBySide';

@@ -16,6 +16,7 @@ import * as zlib from 'zlib';
 import { createCanvas } from '@napi-rs/canvas';
 import { display, newDisplay, DisplayHandle, MimeBundle } from './kernel';
 import { colormap } from './colormap';
+import { font, registerKitFonts, FONT_STACK } from './fonts';
 
 /** The axis settings the PNG fallback also honours (plotly takes many more). */
 export interface Axis { title?: string; type?: 'linear' | 'log'; tickvals?: number[]; ticktext?: string[]; range?: [number, number]; [key: string]: unknown }
@@ -64,8 +65,11 @@ export function plotlyLibraryHtml(): string {
 
 /** The layout plotly gets: the kit's margins, the title as plotly's { text }. */
 function plotlyLayout(figure: Figure): Record<string, unknown> {
-  return { margin: { l: 50, r: 20, t: figure.layout?.title ? 40 : 20, b: 40 }, ...figure.layout, title: figure.layout?.title ? { text: figure.layout.title } : undefined };
+  return { margin: { l: 50, r: 20, t: figure.layout?.title ? 40 : 20, b: 40 }, font: { family: PLOTLY_FONT }, ...figure.layout, title: figure.layout?.title ? { text: figure.layout.title } : undefined };
 }
+
+/** Chart text in the browser: the kit's stack, then the Korean fonts that Windows, macOS and Linux desktops ship. */
+const PLOTLY_FONT = `${FONT_STACK.replace(', sans-serif', '')}, "Nanum Gothic", "Malgun Gothic", "Apple SD Gothic Neo", "Noto Sans CJK KR", sans-serif`;
 
 const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
 
@@ -97,6 +101,7 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
 export function figurePng(figure: Figure): Buffer {
   const width = figure.layout?.width ?? 640;
   const height = figure.layout?.height ?? 360;
+  registerKitFonts();
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';
@@ -105,9 +110,9 @@ export function figurePng(figure: Figure): Buffer {
   const pw = width - m.l - m.r;
   const ph = height - m.t - m.b;
   ctx.fillStyle = '#000';
-  ctx.font = 'bold 13px "DejaVu Sans", sans-serif';
+  ctx.font = font(13, 'bold');
   if (figure.layout?.title) ctx.fillText(String(figure.layout.title), m.l, 18);
-  ctx.font = '11px "DejaVu Sans", sans-serif';
+  ctx.font = font(11);
   const heat = figure.data.find((t) => t.type === 'heatmap' && t.z);
   if (heat && heat.z) {
     const z = heat.z;

@@ -1,6 +1,6 @@
 /**
  * Class visualization by gradient ascent (Simonyan et al. 2014; CS231n assignment 3): find an image
- * I that maximises the raw score s_c(I) - lambda * ||I||^2, starting from small noise, with the
+ * I that maximises the raw score s_c(I) - lambda * ||I||^2, starting from small noise (or a given image), with the
  * CS231n regularisers: random jitter before each step, a Gaussian blur every few steps, values
  * clipped to the valid range. Step: I += lr * g / ||g||.
  */
@@ -24,6 +24,11 @@ export interface ClassVisualizationOptions {
   /** Allowed pixel range (default [0, 1]). */
   range?: [number, number];
   seed?: number;
+  /**
+   * The image to start from, [1, H, W, C] (default: near-grey noise, 0.45..0.55 of the range). Starting
+   * from a real image shows what the network adds to it to see the class (lesson 01); not disposed.
+   */
+  start?: tf.Tensor4D;
   /** Called every step with the score, e.g. for progress. */
   onStep?: (step: number, score: number) => void;
 }
@@ -53,7 +58,7 @@ export function classVisualization(model: tf.LayersModel, classIndex: number, op
   const jitter = options.jitter ?? Math.max(1, Math.round(w / 14));
   const [lo, hi] = options.range ?? [0, 1];
   const rng = new Random(options.seed ?? 0);
-  let image = tf.tidy(() => tf.randomUniform([1, h, w, c], 0, 1, 'float32', rng.int(0, 2 ** 30)).mul(0.1 * (hi - lo)).add(lo + 0.45 * (hi - lo))) as tf.Tensor4D;
+  let image = options.start ? tf.clone(options.start) : tf.tidy(() => tf.randomUniform([1, h, w, c], 0, 1, 'float32', rng.int(0, 2 ** 30)).mul(0.1 * (hi - lo)).add(lo + 0.45 * (hi - lo))) as tf.Tensor4D;
   const objective = (img: tf.Tensor) => tf.sub(logits(model, img).slice([0, classIndex], [1, 1]).sum(), tf.mul(l2, img.square().sum())) as tf.Scalar;
   for (let step = 0; step < iterations; step++) {
     const dy = rng.int(-jitter, jitter);

@@ -154,3 +154,25 @@ export async function randomizedCopy(model: tf.LayersModel, seed = 0, layers?: s
   tf.dispose(fresh);
   return copy;
 }
+
+/**
+ * Where a signed map's evidence lies: per image, the fraction of its positive part (sum of max(m, 0))
+ * and of its negative part (sum of max(-m, 0)) that falls inside `masks[i]` (H*W, 1 = inside).
+ * maps: [N, H, W] raw, before any ReLU (e.g. Grad-CAM with relu: false). NaN where a part is empty.
+ * Lesson 01 uses it to show why Grad-CAM keeps only the positive part.
+ */
+export function signedMassInside(maps: tf.Tensor, masks: ArrayLike<number>[]): { positive: number[]; negative: number[] } {
+  const [n, h, w] = maps.shape as [number, number, number];
+  const values = maps.dataSync();
+  const positive: number[] = [], negative: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let pIn = 0, pAll = 0, nIn = 0, nAll = 0;
+    for (let p = 0; p < h * w; p++) {
+      const v = values[i * h * w + p];
+      if (v > 0) { pAll += v; if (masks[i][p]) pIn += v; } else if (v < 0) { nAll -= v; if (masks[i][p]) nIn -= v; }
+    }
+    positive.push(pAll > 0 ? pIn / pAll : NaN);
+    negative.push(nAll > 0 ? nIn / nAll : NaN);
+  }
+  return { positive, negative };
+}

@@ -11,3 +11,5 @@ export * from './inspect';
 export * from './receptiveField';
 export * from './classVisualization';
 export * from './embedding';
+export * from './tsne';
+export * from './mapBoxes';

@@ -109,3 +109,56 @@ export function maxActivatingPatches(model: tf.LayersModel, x: tf.Tensor4D, laye
     return { ...b, box: [Math.max(0, y0), Math.max(0, x0), Math.min(h, y0 + rf.size[0]), Math.min(w, x0 + rf.size[1])], crop: { height: rf.size[0], width: rf.size[1], channels: c, data } };
   });
 }
+
+/** What `measuredReceptiveField` returns. */
+export interface MeasuredReceptiveField {
+  /** Height and width of the box of input pixels whose gradient is not zero (the receptive field along every path). */
+  size: [number, number];
+  /** That box, in the kit's pixel frame (lib/ops/boxes.ts): [x1, y1, x2, y2]. */
+  box: [number, number, number, number];
+  /**
+   * The effective receptive field (Luo et al. 2016): the radius in pixels, around the unit's centre,
+   * of the disc that holds `massFraction` of the gradient magnitude.
+   */
+  effectiveRadius: number;
+  /** The mean |d unit / d input| over the batch and the input channels, [H * W] row-major, max 1. */
+  map: Float32Array;
+}
+
+/**
+ * The receptive field of one unit measured by its gradient, for any graph (branches, skips and
+ * upsampling included, where `receptiveField` only reads chains): the unit is the sum over channels
+ * of `layerName`'s output at `position` (default: the centre cell), differentiated with respect to
+ * the input images `x` [N, H, W, C]; a pixel is in the field when its gradient is non-zero for some
+ * image. Batch norm runs in inference mode. No tensors kept.
+ */
+export function measuredReceptiveField(model: tf.LayersModel, x: tf.Tensor4D, layerName: string, options: { position?: [number, number]; massFraction?: number } = {}): MeasuredReceptiveField {
+  const [, h, w] = x.shape;
+  const probe = tf.tidy(() => runLayers(model, x.slice([0, 0, 0, 0], [1, -1, -1, -1]), { capture: [layerName] }).captured[layerName]);
+  const [, oh, ow] = probe.shape as number[];
+  probe.dispose();
+  const [py, px] = options.position ?? [Math.floor(oh / 2), Math.floor(ow / 2)];
+  const data = tf.tidy(() => {
+    const unit = (input: tf.Tensor) => runLayers(model, input, { capture: [layerName] }).captured[layerName].slice([0, py, px, 0], [-1, 1, 1, -1]).sum();
+    const g = tf.grad(unit)(x).abs().mean([0, 3]);
+    return g.div(g.max().add(1e-30));
+  });
+  const map = data.dataSync() as Float32Array;
+  data.dispose();
+  let [x1, y1, x2, y2] = [Infinity, Infinity, -Infinity, -Infinity];
+  let total = 0;
+  for (let p = 0; p < h * w; p++) {
+    if (map[p] <= 0) continue;
+    const cx = p % w, cy = (p - cx) / w;
+    x1 = Math.min(x1, cx); x2 = Math.max(x2, cx); y1 = Math.min(y1, cy); y2 = Math.max(y2, cy);
+    total += map[p];
+  }
+  // The unit's centre in input pixels (kit frame): cell i of a stride-s map covers pixels [i s, (i + 1) s - 1].
+  const sy = h / oh, sx = w / ow;
+  const cy = (py + 0.5) * sy - 0.5, cx = (px + 0.5) * sx - 0.5;
+  const byRadius = Array.from({ length: h * w }, (_, p) => [Math.hypot((p % w) - cx, Math.floor(p / w) - cy), map[p]]).sort((a, b) => a[0] - b[0]);
+  const target = (options.massFraction ?? 0.9) * total;
+  let acc = 0, effectiveRadius = 0;
+  for (const [r, v] of byRadius) { acc += v; effectiveRadius = r; if (acc >= target) break; }
+  return { size: [y2 - y1 + 1, x2 - x1 + 1], box: [x1 - 0.5, y1 - 0.5, x2 + 0.5, y2 + 0.5], effectiveRadius, map };
+}

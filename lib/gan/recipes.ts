@@ -19,7 +19,7 @@ import { loadMnist } from '../../datasets/mnist';
 import { superResolutionPairs } from '../../datasets/superResolution';
 import { silhouetteScenes, sceneObjectMask, silhouetteMask, SilhouetteScenes } from '../../datasets/silhouettes';
 import { buildDcganGenerator, buildDcganDiscriminator } from '../nn/dcgan';
-import { buildSuperResolutionNet } from '../nn/superResolution';
+import { buildSuperResolutionNet } from '../nn/transformNet';
 import { buildUNetGenerator } from '../nn/unet';
 import { buildPatchGan } from '../nn/patchGan';
 import { buildResnetGenerator } from '../nn/resnetGenerator';

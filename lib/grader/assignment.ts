@@ -95,13 +95,18 @@ export function hiddenCasesOf(a: Assignment, question: string): HiddenCases {
   return cases;
 }
 
+/** The kit's assignments: the folders under assignments/ with an assignment.json, sorted. */
+export function listAssignments(): string[] {
+  const root = projectPath('assignments');
+  return fs.existsSync(root) ? fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'assignment.json'))).sort() : [];
+}
+
 /** Resolves `name` as a folder, or as a name under assignments/. */
 export function assignmentDir(name: string): string {
   if (fs.existsSync(path.join(name, 'assignment.json'))) return path.resolve(name);
   const dir = projectPath('assignments', name);
   if (fs.existsSync(path.join(dir, 'assignment.json'))) return dir;
-  const known = fs.existsSync(projectPath('assignments')) ? fs.readdirSync(projectPath('assignments')).filter((d) => fs.existsSync(projectPath('assignments', d, 'assignment.json'))) : [];
-  throw new Error(`no assignment '${name}' (known: ${known.join(', ') || 'none'})`);
+  throw new Error(`no assignment '${name}' (known: ${listAssignments().join(', ') || 'none'})`);
 }
 
 export function loadAssignment(name: string): Assignment {

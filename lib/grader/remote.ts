@@ -60,6 +60,8 @@ export class Remote {
   private next = 1;
   private pending: { id: number; expr: Expr }[] = [];
   private failed: string | null = null;
+  /** Requests go to the kernel one at a time (a test may await several values at once). */
+  private queue: Promise<unknown> = Promise.resolve();
 
   /**
    * `send` carries a request to the kernel; `seed(label)` gives the test a seed the kernel never sees
@@ -125,17 +127,22 @@ export class Remote {
     });
   }
 
-  /** @internal Sends what is pending (and reads `fetch`). */
-  async flush(fetch?: number): Promise<unknown> {
-    if (this.failed) throw new RemoteError(this.failed);
-    const defs = this.pending;
-    this.pending = [];
-    const reply = await this.send({ defs, fetch });
-    if (!reply.ok) {
-      this.failed = reply.error ?? 'the kernel failed';
-      throw new RemoteError(this.failed);
-    }
-    return reply.value;
+  /** @internal Sends what is pending (and reads `fetch`), after the requests before it. */
+  flush(fetch?: number): Promise<unknown> {
+    const run = async () => {
+      if (this.failed) throw new RemoteError(this.failed);
+      const defs = this.pending;
+      this.pending = [];
+      const reply = await this.send({ defs, fetch });
+      if (!reply.ok) {
+        this.failed = reply.error ?? 'the kernel failed';
+        throw new RemoteError(this.failed);
+      }
+      return reply.value;
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   /** @internal */
@@ -145,6 +152,7 @@ export class Remote {
 
   /** Ends the test: the kernel forgets its references. */
   async release(): Promise<void> {
+    await this.queue;
     this.pending = [];
     await this.send({ release: true });
   }

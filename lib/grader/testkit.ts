@@ -110,11 +110,11 @@ async function feedbackOf(c: ValueCase): Promise<Verdict> {
   if (c.input !== undefined) {
     if (c.judge === undefined) return { passed: false, message: 'a case with an input needs a judge' };
     const { input, truth } = generateInput(checkInputSpec(c.input), PUBLIC_INPUT_SEED);
-    const live = materialize(input as unknown as Value, () => undefined) as { images: tf.Tensor };
+    const live = materialize(input as unknown as Value, () => undefined) as tf.TensorContainerObject;
     try {
       return judge(checkJudgeSpec(c.judge), asGraded(await c.value(live)), truth);
     } finally {
-      live.images.dispose();
+      tf.dispose(live);
     }
   }
   const actual = asGraded(await c.value());

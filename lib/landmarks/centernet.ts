@@ -29,7 +29,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Box } from '../ops/boxes';
 import { Detection } from '../ops/averagePrecision';
-import { maxPoolNms } from '../ops/nms';
+import { maxPoolNms, nms } from '../ops/nms';
 
 /** Gaussian radius for a box of `height` x `width` (output pixels) and IoU `minOverlap` (default 0.7). */
 export function gaussianRadius(height: number, width: number, minOverlap = 0.7, variant: 'centernet' | 'corrected' = 'centernet'): number {
@@ -175,4 +175,14 @@ export function centerNetLoss(outputs: tf.Tensor[], packed: tf.Tensor): { total:
     const offsetLoss = maskedL1(offset, part(c + 2, 2), mask);
     return { total: tf.addN([heatmap, sizeLoss.mul(0.1), offsetLoss]) as tf.Scalar, heatmap, size: sizeLoss, offset: offsetLoss };
   });
+}
+
+/**
+ * One label per object: greedy NMS across classes (`ops.nms` on all of an image's detections,
+ * IoU > `iouThreshold`, default 0.5, drops the lower score), for pictures. CenterNet's per-class
+ * heatmaps can fire for two classes at one centre (a star that also looks a little like a cross);
+ * AP counts each class separately, a picture shows one box per object. Order: by decreasing score.
+ */
+export function oneLabelPerObject(detections: Detection[], iouThreshold = 0.5): Detection[] {
+  return nms(detections.map((d) => d.box), detections.map((d) => d.score), iouThreshold).map((i) => detections[i]);
 }

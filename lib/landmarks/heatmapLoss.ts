@@ -49,3 +49,11 @@ export function stackedMSE(outputs: tf.Tensor[], target: tf.Tensor): tf.Scalar {
 export function stackedSpatialCrossEntropy(outputs: tf.Tensor[], target: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.addN(outputs.map((o) => spatialCrossEntropy(o, target))) as tf.Scalar);
 }
+
+/**
+ * The spatial cross-entropy of the last stack only: no intermediate supervision (the earlier stacks learn
+ * only through what flows back from the last one). The ablation of lesson 03's "1 vs 2 stacks" table.
+ */
+export function lastStackSpatialCrossEntropy(outputs: tf.Tensor[], target: tf.Tensor): tf.Scalar {
+  return spatialCrossEntropy(outputs[outputs.length - 1], target);
+}

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { pix2pixInitializer } from './unet';
-import { instanceNormalization } from './instanceNorm';
+import { instanceNorm } from './instanceNorm';
 
 export interface PatchGanOptions {
   /** [H, W, C] of the discriminator's input: source and target concatenated on channels. */
@@ -36,7 +36,7 @@ export function buildPatchGan(options: PatchGanOptions): tf.LayersModel {
     const f = base * Math.min(2 ** i, 8);
     x = tf.layers.conv2d({ filters: f, kernelSize: 4, strides: i < layers ? 2 : 1, padding: 'same', useBias: i === 0 || norm === 'none', kernelInitializer: pix2pixInitializer(next()), name: `d${i + 1}_conv` }).apply(x) as tf.SymbolicTensor;
     if (i > 0 && norm === 'batch') x = tf.layers.batchNormalization({ momentum: 0.9, name: `d${i + 1}_bn` }).apply(x) as tf.SymbolicTensor;
-    if (i > 0 && norm === 'instance') x = instanceNormalization({ name: `d${i + 1}_norm` }).apply(x) as tf.SymbolicTensor;
+    if (i > 0 && norm === 'instance') x = instanceNorm({ name: `d${i + 1}_norm`, affine: false }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.leakyReLU({ alpha: 0.2, name: `d${i + 1}_lrelu` }).apply(x) as tf.SymbolicTensor;
   }
   const logits = tf.layers.conv2d({ filters: 1, kernelSize: 4, strides: 1, padding: 'same', kernelInitializer: pix2pixInitializer(next()), name: 'patch_logits' }).apply(x) as tf.SymbolicTensor;

@@ -10,7 +10,7 @@
  * 256) chosen for 32x32 images on two cores. NHWC, images in [-1, 1].
  */
 import * as tf from '@tensorflow/tfjs';
-import { instanceNormalization } from './instanceNorm';
+import { instanceNorm } from './instanceNorm';
 import { pix2pixInitializer } from './unet';
 
 export interface ResnetGeneratorOptions {
@@ -36,7 +36,7 @@ export function buildResnetGenerator(options: ResnetGeneratorOptions): tf.Layers
   const conv = (x: tf.SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string) =>
     tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: init(), name }).apply(x) as tf.SymbolicTensor;
   const normRelu = (x: tf.SymbolicTensor, name: string, relu = true) => {
-    const y = instanceNormalization({ name: `${name}_norm` }).apply(x) as tf.SymbolicTensor;
+    const y = instanceNorm({ name: `${name}_norm`, affine: false }).apply(x) as tf.SymbolicTensor;
     return relu ? (tf.layers.reLU({ name: `${name}_relu` }).apply(y) as tf.SymbolicTensor) : y;
   };
   const input = tf.input({ shape: options.inputShape, name: 'image' });

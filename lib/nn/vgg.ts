@@ -25,6 +25,12 @@ export interface VggOptions {
    * every later layer.
    */
   stemStride?: number;
+  /**
+   * The head: 'gap' (default) global average pooling then one dense layer, so CAM applies; 'flatten'
+   * the classic VGG head, flatten -> dense 128 + ReLU (`fc1`) -> dense logits, which CAM cannot read
+   * (lesson 01 measures what the GAP head costs in accuracy against it).
+   */
+  head?: 'gap' | 'flatten';
   /** Seed for the weight initialisers (default: from Math.random, see seedEverything). */
   seed?: number;
   name?: string;
@@ -52,9 +58,14 @@ export function buildVggClassifier(options: VggOptions): tf.LayersModel {
       x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `block${b + 1}_pool` }).apply(x) as tf.SymbolicTensor;
     }
   });
-  x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
+  if ((options.head ?? 'gap') === 'flatten') {
+    x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(), name: 'fc1' }).apply(x) as tf.SymbolicTensor;
+  } else {
+    x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
+  }
   const logits = tf.layers.dense({ units: options.numClasses, kernelInitializer: tf.initializers.glorotUniform({ seed }), name: 'logits' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: logits, name: options.name ?? 'vgg_gap' });
+  return tf.model({ inputs: input, outputs: logits, name: options.name ?? ((options.head ?? 'gap') === 'gap' ? 'vgg_gap' : 'vgg_fc') });
 }
 
 /** The name of the last layer before global average pooling (the CAM / Grad-CAM layer). */

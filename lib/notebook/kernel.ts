@@ -324,6 +324,7 @@ export class Kernel {
   rpc(request: object, timeoutSeconds: number): Promise<RpcReply> {
     return new Promise<RpcReply>((resolve) => {
       if (!this.alive) { resolve({ ok: false, error: `KernelDied: ${this.exitReason}` }); return; }
+      if (this.rpcPending) { resolve({ ok: false, error: 'one request at a time: the previous one has not been answered' }); return; }
       const id = ++this.rpcId;
       const timer = setTimeout(() => { this.kill(); finish({ ok: false, error: `TimeoutError: no answer within ${timeoutSeconds.toFixed(0)} s` }); }, timeoutSeconds * 1000);
       const finish = (reply: RpcReply) => { clearTimeout(timer); this.rpcPending = null; resolve(reply); };

@@ -16,9 +16,9 @@
  * one pixel outside the map (y < -1 or y > H) reads 0; inside, coordinates below 0 clamp to 0 and the
  * last row/column is repeated at the high edge.
  *
- * The sample positions depend only on the boxes, so the op is linear in `features` and is built from
- * a gather and a weighted sum: gradients flow to the features (tf.grad works through it; the boxes get
- * no gradient, as in torchvision). `tf.image.cropAndResize` is not RoIAlign: it maps box corners to
+ * The sample positions depend only on the boxes, so the op is linear in `features`: a weighted sum
+ * over each cell's bilinear taps (`forEachRoiAlignTap`), whose gradient scatters back along the same
+ * taps (tf.grad works through it; the boxes get no gradient, as in torchvision). `tf.image.cropAndResize` is not RoIAlign: it maps box corners to
  * pixel centres (y1 * (H - 1)), takes one sample per output cell and has no gradient in tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -66,11 +66,14 @@ export function boxImageIndices(boxIndex: ArrayLike<number> | tf.Tensor | undefi
 export const sizeOf = (s: number | [number, number]): [number, number] => (typeof s === 'number' ? [s, s] : s);
 
 /**
- * The bilinear sampling plan of RoIAlign: for each output cell (K * outH * outW of them), up to
- * `taps` (feature row, weight) pairs whose weighted sum is the cell's value. Exposed for the lesson
- * (where does each output cell read?) and for tests.
+ * Visits every bilinear tap of RoIAlign (see the header): for output cell `cell` (box-major, then
+ * row, then column: K * outH * outW cells), feature row `row` of the flattened map (image * H * W +
+ * y * W + x) with weight `weight` (the bilinear weight divided by the bin's sample count). A cell's
+ * value is the sum of weight * feature over its taps; a row may be visited more than once per cell.
+ * The one definition of where RoIAlign samples: `roiAlign`, `roiAlignPlan` and `roiAlignValues`
+ * are built on it.
  */
-export function roiAlignPlan(shape: [number, number, number, number], boxes: BoxList, boxIndex: ArrayLike<number> | tf.Tensor | undefined, options: RoiAlignOptions): { rows: Int32Array; weights: Float32Array; taps: number; cells: number } {
+export function forEachRoiAlignTap(shape: [number, number, number, number] | number[], boxes: BoxList, boxIndex: ArrayLike<number> | tf.Tensor | undefined, options: RoiAlignOptions, visit: (cell: number, row: number, weight: number) => void): number {
   const [n, height, width] = shape;
   const [outH, outW] = sizeOf(options.outputSize);
   if (!(outH >= 1 && outW >= 1 && Number.isInteger(outH) && Number.isInteger(outW))) throw new Error(`outputSize must be positive integers, got ${options.outputSize}`);
@@ -81,9 +84,6 @@ export function roiAlignPlan(shape: [number, number, number, number], boxes: Box
   const k = b.length / 4;
   const image = boxImageIndices(boxIndex, k, n);
   const offset = aligned ? 0.5 : 0;
-  // Per cell, accumulate weights by feature row (a sub-grid's samples share pixels).
-  const perCell: Map<number, number>[] = [];
-  let taps = 1;
   for (let r = 0; r < k; r++) {
     const x1 = b[r * 4] * scale - offset, y1 = b[r * 4 + 1] * scale - offset;
     let rw = b[r * 4 + 2] * scale - offset - x1, rh = b[r * 4 + 3] * scale - offset - y1;
@@ -94,7 +94,7 @@ export function roiAlignPlan(shape: [number, number, number, number], boxes: Box
     const count = Math.max(gridH * gridW, 1);
     const base = image[r] * height * width;
     for (let ph = 0; ph < outH; ph++) for (let pw = 0; pw < outW; pw++) {
-      const cell = new Map<number, number>();
+      const cell = (r * outH + ph) * outW + pw;
       for (let iy = 0; iy < gridH; iy++) {
         const y0 = y1 + ph * binH + ((iy + 0.5) * binH) / gridH;
         for (let ix = 0; ix < gridW; ix++) {
@@ -105,38 +105,99 @@ export function roiAlignPlan(shape: [number, number, number, number], boxes: Box
           if (yl >= height - 1) { yl = yh = height - 1; y = yl; } else yh = yl + 1;
           if (xl >= width - 1) { xl = xh = width - 1; x = xl; } else xh = xl + 1;
           const ly = y - yl, lx = x - xl, hy = 1 - ly, hx = 1 - lx;
-          const add = (row: number, w: number) => { if (w !== 0) cell.set(row, (cell.get(row) ?? 0) + w / count); };
-          add(base + yl * width + xl, hy * hx);
-          add(base + yl * width + xh, hy * lx);
-          add(base + yh * width + xl, ly * hx);
-          add(base + yh * width + xh, ly * lx);
+          if (hy * hx !== 0) visit(cell, base + yl * width + xl, (hy * hx) / count);
+          if (hy * lx !== 0) visit(cell, base + yl * width + xh, (hy * lx) / count);
+          if (ly * hx !== 0) visit(cell, base + yh * width + xl, (ly * hx) / count);
+          if (ly * lx !== 0) visit(cell, base + yh * width + xh, (ly * lx) / count);
         }
       }
-      perCell.push(cell);
-      taps = Math.max(taps, cell.size);
     }
   }
-  const cells = perCell.length;
+  return k * outH * outW;
+}
+
+/**
+ * The bilinear sampling plan of RoIAlign: for each output cell (K * outH * outW of them), up to
+ * `taps` (feature row, weight) pairs whose weighted sum is the cell's value. Exposed for the lesson
+ * (where does each output cell read?) and for tests.
+ */
+export function roiAlignPlan(shape: [number, number, number, number], boxes: BoxList, boxIndex: ArrayLike<number> | tf.Tensor | undefined, options: RoiAlignOptions): { rows: Int32Array; weights: Float32Array; taps: number; cells: number } {
+  // Per cell, accumulate weights by feature row (a sub-grid's samples share pixels).
+  const perCell: Map<number, number>[] = [];
+  const cells = forEachRoiAlignTap(shape, boxes, boxIndex, options, (cell, row, w) => {
+    const map = perCell[cell] ?? (perCell[cell] = new Map<number, number>());
+    map.set(row, (map.get(row) ?? 0) + w);
+  });
+  let taps = 1;
+  for (let c = 0; c < cells; c++) taps = Math.max(taps, perCell[c]?.size ?? 0);
   const rows = new Int32Array(cells * taps);
   const weights = new Float32Array(cells * taps);
-  perCell.forEach((cell, c) => {
+  for (let c = 0; c < cells; c++) {
     let j = 0;
-    for (const [row, w] of cell) { rows[c * taps + j] = row; weights[c * taps + j] = w; j++; }
-  });
+    for (const [row, w] of perCell[c] ?? []) { rows[c * taps + j] = row; weights[c * taps + j] = w; j++; }
+  }
   return { rows, weights, taps, cells };
 }
 
-/** RoIAlign of `boxes` on `features` (see the header). Differentiable with respect to the features. */
+/** Every tap of RoIAlign as parallel arrays (cell, feature row, weight): what its forward and backward loops walk. */
+function collectTaps(shape: number[], boxes: BoxList, boxIndex: ArrayLike<number> | tf.Tensor | undefined, options: RoiAlignOptions): { cells: Int32Array; rows: Int32Array; weights: Float32Array; count: number } {
+  let cells = new Int32Array(1024), rows = new Int32Array(1024), weights = new Float32Array(1024), count = 0;
+  forEachRoiAlignTap(shape, boxes, boxIndex, options, (cell, row, w) => {
+    if (count === cells.length) {
+      const grow = <T extends Int32Array | Float32Array>(a: T): T => { const b = new (a.constructor as { new (n: number): T })(a.length * 2); b.set(a); return b; };
+      cells = grow(cells); rows = grow(rows); weights = grow(weights);
+    }
+    cells[count] = cell; rows[count] = row; weights[count] = w; count++;
+  });
+  return { cells, rows, weights, count };
+}
+
+/**
+ * RoIAlign of `boxes` on `features` (see the header). Differentiable with respect to the features:
+ * the forward pass sums weight x feature row over each cell's taps, the backward pass scatters the
+ * output gradient back along the same taps (both plain loops over the taps: on wasm, a gather of
+ * every sampled row and its scatter cost 10-50x more; docs/design.md, "Segmentation").
+ */
 export function roiAlign(features: tf.Tensor4D, boxes: BoxList, boxIndex: ArrayLike<number> | tf.Tensor | undefined, options: RoiAlignOptions): tf.Tensor4D {
   const [n, h, w, c] = features.shape;
   const [outH, outW] = sizeOf(options.outputSize);
-  const plan = roiAlignPlan([n, h, w, c], boxes, boxIndex, options);
-  const k = plan.cells / (outH * outW);
-  return tf.tidy(() => {
-    if (k === 0) return tf.zeros([0, outH, outW, c]) as tf.Tensor4D;
-    const flat = features.reshape([n * h * w, c]);
-    const picked = tf.gather(flat, tf.tensor1d(plan.rows, 'int32'));
-    const weighted = picked.mul(tf.tensor2d(plan.weights, [plan.weights.length, 1]));
-    return weighted.reshape([plan.cells, plan.taps, c]).sum(1).reshape([k, outH, outW, c]) as tf.Tensor4D;
+  const taps = collectTaps([n, h, w, c], boxes, boxIndex, options);
+  const k = flatBoxes(boxes).length / 4;
+  const forward = (x: tf.Tensor) => {
+    const data = x.dataSync() as Float32Array;
+    const out = new Float32Array(k * outH * outW * c);
+    for (let t = 0; t < taps.count; t++) {
+      const o = taps.cells[t] * c, i = taps.rows[t] * c, wt = taps.weights[t];
+      for (let ch = 0; ch < c; ch++) out[o + ch] += wt * data[i + ch];
+    }
+    return {
+      value: tf.tensor4d(out, [k, outH, outW, c]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync() as Float32Array;
+        const dx = new Float32Array(n * h * w * c);
+        for (let t = 0; t < taps.count; t++) {
+          const o = taps.cells[t] * c, i = taps.rows[t] * c, wt = taps.weights[t];
+          for (let ch = 0; ch < c; ch++) dx[i + ch] += wt * g[o + ch];
+        }
+        return tf.tensor4d(dx, [n, h, w, c]);
+      },
+    };
+  };
+  const op = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor4D;
+  return op(features);
+}
+
+/**
+ * RoIAlign of plain arrays, without tensors or gradients (targets such as ground-truth masks):
+ * `data` [N, H, W, C] flat (NHWC), boxes and options as `roiAlign`; returns [K, outH, outW, C] flat.
+ */
+export function roiAlignValues(data: ArrayLike<number>, shape: [number, number, number, number], boxes: BoxList, boxIndex: ArrayLike<number> | undefined, options: RoiAlignOptions): Float32Array {
+  const c = shape[3];
+  const [outH, outW] = sizeOf(options.outputSize);
+  const k = flatBoxes(boxes).length / 4;
+  const out = new Float32Array(k * outH * outW * c);
+  forEachRoiAlignTap(shape, boxes, boxIndex, options, (cell, row, w) => {
+    for (let ch = 0; ch < c; ch++) out[cell * c + ch] += w * data[row * c + ch];
   });
+  return out;
 }

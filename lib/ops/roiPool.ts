@@ -40,13 +40,15 @@ export function roiPoolBins(shape: [number, number, number, number], boxes: Arra
     const x1 = roundHalfAwayFromZero(b[r * 4] * scale), y1 = roundHalfAwayFromZero(b[r * 4 + 1] * scale);
     const x2 = roundHalfAwayFromZero(b[r * 4 + 2] * scale), y2 = roundHalfAwayFromZero(b[r * 4 + 3] * scale);
     const roiW = Math.max(x2 - x1 + 1, 1), roiH = Math.max(y2 - y1 + 1, 1);
-    const binH = roiH / outH, binW = roiW / outW;
+    // In float32, as torchvision's kernel (T = float): floor/ceil of a bin edge can differ in float64.
+    const f = Math.fround;
+    const binH = f(roiH / outH), binW = f(roiW / outW);
     for (let ph = 0; ph < outH; ph++) for (let pw = 0; pw < outW; pw++) {
       const o = ((r * outH + ph) * outW + pw) * 4;
-      bins[o] = clip(Math.floor(ph * binH) + y1, height);
-      bins[o + 1] = clip(Math.ceil((ph + 1) * binH) + y1, height);
-      bins[o + 2] = clip(Math.floor(pw * binW) + x1, width);
-      bins[o + 3] = clip(Math.ceil((pw + 1) * binW) + x1, width);
+      bins[o] = clip(Math.floor(f(ph * binH)) + y1, height);
+      bins[o + 1] = clip(Math.ceil(f((ph + 1) * binH)) + y1, height);
+      bins[o + 2] = clip(Math.floor(f(pw * binW)) + x1, width);
+      bins[o + 3] = clip(Math.ceil(f((pw + 1) * binW)) + x1, width);
     }
   }
   return { image, bins, count: k };

@@ -6,14 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { centerNetLoss } from '../landmarks/centernet';
-import { stackedMSE, stackedSpatialCrossEntropy } from '../landmarks/heatmapLoss';
+import { stackedMSE, stackedSpatialCrossEntropy, lastStackSpatialCrossEntropy } from '../landmarks/heatmapLoss';
 
 /** Mean softmax cross-entropy of raw logits [N, K] against integer labels [N] (the classifiers' loss). */
 export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels.toInt(), logits.shape[1] as number), logits) as tf.Scalar);
 }
 
-export type LossKind = 'softmaxCrossEntropy' | 'mse' | 'stackedMSE' | 'stackedSpatialCE' | 'centerNet';
+export type LossKind = 'softmaxCrossEntropy' | 'mse' | 'stackedMSE' | 'stackedSpatialCE' | 'lastStackSpatialCE' | 'centerNet';
 
 /** A loss of the model's outputs (one tensor per output, in training mode) against the targets `y`. */
 export type ModelLoss = (outputs: tf.Tensor[], y: tf.Tensor) => tf.Scalar;
@@ -24,6 +24,7 @@ export type ModelLoss = (outputs: tf.Tensor[], y: tf.Tensor) => tf.Scalar;
  *   mse                 — mean squared error of the first output against float targets of its shape
  *   stackedMSE          — lib/landmarks/heatmapLoss.ts: the MSE of every hourglass stack, summed
  *   stackedSpatialCE    — lib/landmarks/heatmapLoss.ts: the spatial cross-entropy of every stack, summed
+ *   lastStackSpatialCE  — lib/landmarks/heatmapLoss.ts: the spatial cross-entropy of the last stack only
  *   centerNet           — lib/landmarks/centernet.ts: focal + 0.1 x L1 size + L1 offset, targets packed
  *                         [N, H, W, C + 5]
  */
@@ -32,6 +33,7 @@ export const LOSSES: Record<LossKind, ModelLoss> = {
   mse: (outputs, y) => tf.losses.meanSquaredError(y, outputs[0]) as tf.Scalar,
   stackedMSE,
   stackedSpatialCE: stackedSpatialCrossEntropy,
+  lastStackSpatialCE: lastStackSpatialCrossEntropy,
   centerNet: (outputs, y) => centerNetLoss(outputs, y).total,
 };
 

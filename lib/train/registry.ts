@@ -3,12 +3,19 @@
  * recipes defined beside its code. A lesson adds its recipes here.
  */
 import type { Recipe } from './recipe';
-import { SHAPES_CLASSIFIER, MNIST_CLASSIFIER } from './recipes';
+import { SHAPES_CLASSIFIER, MNIST_CLASSIFIER, SHAPES_CLASSIFIER_FC } from './recipes';
+import { LANDMARK_RECIPES } from '../landmarks/recipes';
+import { PERCEPTUAL_RECIPES } from '../perceptual/recipes';
+import { TWO_STAGE_RECIPE, YOLACT_RECIPE, MASK_HEADS_RECIPE } from '../segmentation/recipes';
 import { GAN_RECIPES } from '../gan/recipes';
 
 export const RECIPES: Recipe[] = [
   SHAPES_CLASSIFIER,
   MNIST_CLASSIFIER,
+  SHAPES_CLASSIFIER_FC,
+  ...LANDMARK_RECIPES,
+  ...PERCEPTUAL_RECIPES,
+  TWO_STAGE_RECIPE, YOLACT_RECIPE, MASK_HEADS_RECIPE,
   ...GAN_RECIPES,
 ];
 

@@ -64,7 +64,7 @@ export const WASM_KERNELS: readonly WasmKernel[] = [
   {
     kernel: 'UnsortedSegmentSum', family: 'segment', kind: 'missing', register: registerUnsortedSegmentSum,
     why: 'missing (the gradient of gather)',
-    how: 'one-hot matrix product',
+    how: 'scatter-add on the heap, one pass over the rows (out[ids[i]] += x[i]; a one-hot matrix product grew as rows x segments)',
   },
   {
     kernel: 'BatchMatMul', family: 'matMul', kind: 'replaces', register: registerTransposedBatchMatMul,
