@@ -5,8 +5,14 @@
  *
  * - domain X, **silhouette**: the object white on black (its anti-aliased coverage, the same in the
  *   three channels) — what a label map or a mask is in pix2pix's labels -> photo;
- * - domain Y, **scene**: the same object in a saturated colour (random hue) on a grey textured
- *   background (stripes at a random angle, or a checkerboard, random greys and period).
+ * - domain Y, **scene**: the same object in a saturated warm colour (random hue from red to yellow) on a
+ *   grey textured background (stripes at a random angle, or a checkerboard, random greys and period).
+ *
+ * The hue range matters for what L1 regression can learn: with hues all round the colour wheel, every
+ * RGB channel of the object has median 0.5, so the best L1 answer (the per-pixel median) was a flat
+ * grey object (0.51, 0.49, 0.50) on a grey (0.40) background — an L1-only pix2pix converged to exactly
+ * that and looked constant (object IoU 0.00). Warm hues keep a saturated median (orange), so regression
+ * draws the object recognisably and still cannot draw its texture or choose its colour.
  *
  * X -> Y is one-to-many (colour and texture are not in the silhouette: a regression averages them);
  * Y -> X is a function. Because the generator knows both renderings of every scene, a translation
@@ -41,6 +47,8 @@ export interface SilhouetteOptions {
   size?: number;
   /** Circumradius as a fraction of the side (default [0.22, 0.38]). */
   radius?: [number, number];
+  /** Object hue range, fractions of the colour wheel (default [0, 0.17]: red to yellow; see the top of this file). */
+  hue?: [number, number];
 }
 
 function hsvToRgb(h: number, s: number, v: number): [number, number, number] {
@@ -68,7 +76,8 @@ export function silhouetteScenes(options: SilhouetteOptions): SilhouetteScenes {
   for (let n = 0; n < count; n++) {
     const object = shapes.instances[n][0];
     labels[n] = object.label;
-    const colour = hsvToRgb(rng.next(), rng.uniform(0.75, 1), rng.uniform(0.8, 1));
+    const [h0, h1] = options.hue ?? [0, 0.17];
+    const colour = hsvToRgb(rng.uniform(h0, h1), rng.uniform(0.75, 1), rng.uniform(0.8, 1));
     const dark = rng.uniform(0.1, 0.4);
     const light = rng.uniform(0.55, 0.9);
     const period = rng.uniform(2, 5);

@@ -13,7 +13,7 @@
  * The same model covers the lesson's ablations and super-resolution: `discriminator` null gives
  * regression only (`reconstruction` 'l1' = MAE, 'l2' = MSE), `lambda` 0 gives cGAN only, and
  * `condition` maps the source to what D sees beside the target (super-resolution upsamples the
- * low-resolution input to the target's size). Networks: lib/nn/unet.ts, lib/nn/superResolution.ts.
+ * low-resolution input to the target's size). Networks: lib/nn/unet.ts, lib/nn/transformNet.ts (buildSuperResolutionNet).
  *
  * Batch: `source` [N, h, w, Cs] and `target` [N, H, W, Ct], in the generator's range.
  */

@@ -5,7 +5,7 @@
  * lib/train/registry.ts lists these).
  *
  *   mnist-gan, mnist-cgan            P(X) vs P(X | label) on MNIST (lib/nn/dcgan.ts)
- *   sr-mse, sr-mae, sr-gan           x4 super-resolution (lib/nn/superResolution.ts; the task of
+ *   sr-mse, sr-mae, sr-gan           x4 super-resolution (lib/nn/transformNet.ts, lesson 06's net; the task of
  *                                    datasets/superResolution.ts that lesson 06 shares) with L2, L1, L1 + GAN
  *   pix2pix-l1, pix2pix-cgan,        silhouette -> scene (datasets/silhouettes.ts) with L1 only, cGAN only,
  *   pix2pix-cgan-l1                  cGAN + 100 L1 (U-Net + PatchGAN)
@@ -58,7 +58,7 @@ const round = (v: number, digits = 4) => Math.round(v * 10 ** digits) / 10 ** di
 // MNIST: P(X) and P(X | label)
 
 /** The settings of mnist-cgan (`steps`) and mnist-gan (`unconditionalSteps`; it only has to look like digits). */
-export const MNIST_GAN = { latentSize: 64, filters: 32, batchSize: 64, steps: 2000, unconditionalSteps: 2000, quickSteps: 3, samplesPerClass: 100, sampleSeed: 2024 };
+export const MNIST_GAN = { latentSize: 64, filters: 32, batchSize: 64, steps: 1500, unconditionalSteps: 1000, quickSteps: 3, samplesPerClass: 100, sampleSeed: 2024 };
 
 /**
  * MNIST digits for the GANs: the training split of the MNIST classifier's recipe (seed 0, 20% test),
@@ -138,7 +138,7 @@ function digitRecipe(conditional: boolean): GanRecipe {
 // x4 super-resolution (shared with lesson 06)
 
 /** The settings of sr-mse, sr-mae and sr-gan: data seeds, network (buildSuperResolutionNet's defaults), training. */
-export const SUPER_RESOLUTION = { trainCount: 2000, trainSeed: 1, testCount: 200, testSeed: 2, batchSize: 16, steps: 1500, quickSteps: 2, ganLambda: 20, discriminatorFilters: 16, discriminatorLayers: 2 };
+export const SUPER_RESOLUTION = { trainCount: 2000, trainSeed: 1, testCount: 200, testSeed: 2, batchSize: 16, steps: 400, quickSteps: 2, ganLambda: 20, discriminatorFilters: 16, discriminatorLayers: 2 };
 
 /** The x4 pairs as tensors in [0, 1]: { source [N, 16, 16, 3], target [N, 64, 64, 3] } (caller disposes). */
 export function superResolutionData(split: 'train' | 'test', quick: boolean): { source: tf.Tensor4D; target: tf.Tensor4D } {
@@ -176,7 +176,7 @@ function superResolutionRecipe(loss: 'mse' | 'mae' | 'gan'): GanRecipe {
   return {
     name: `sr-${loss}`,
     lesson: LESSON,
-    summary: `x4 super-resolution 16x16 -> 64x64 shapes scenes (datasets/superResolution.ts, ${s.trainCount} pairs), lib/nn/superResolution.ts with its defaults, loss ${what}, Adam 2e-4/0.5, ${s.steps} steps of batch ${s.batchSize}`,
+    summary: `x4 super-resolution 16x16 -> 64x64 shapes scenes (datasets/superResolution.ts, ${s.trainCount} pairs), lesson 06's lib/nn/transformNet.ts buildSuperResolutionNet with its defaults, loss ${what}, Adam 2e-4/0.5, ${s.steps} steps of batch ${s.batchSize}`,
     async train(o) {
       const data = superResolutionData('train', o.quick);
       const G = buildSuperResolutionNet({ seed: o.seed * 1000 + 1 });
@@ -205,8 +205,8 @@ function superResolutionRecipe(loss: 'mse' | 'mae' | 'gan'): GanRecipe {
 /** The settings of the pix2pix and CycleGAN recipes. */
 export const TRANSLATION = {
   size: 32, trainCount: 3000, trainSeed: 1, testCount: 500, testSeed: 2,
-  pix2pix: { filters: 16, discriminatorFilters: 32, discriminatorLayers: 2, batchSize: 16, steps: 1500, quickSteps: 2, lambda: 100 },
-  cycle: { filters: 16, blocks: 3, discriminatorFilters: 16, discriminatorLayers: 2, batchSize: 4, steps: 600, quickSteps: 2, seeds: [0, 1, 2], unpairedSeeds: [11, 12] },
+  pix2pix: { filters: 16, discriminatorFilters: 32, discriminatorLayers: 2, batchSize: 16, steps: 600, quickSteps: 2, lambda: 100 },
+  cycle: { filters: 16, blocks: 3, discriminatorFilters: 16, discriminatorLayers: 2, batchSize: 4, steps: 300, quickSteps: 2, seeds: [0, 1, 2], unpairedSeeds: [11, 12] },
 };
 
 /** The silhouette/scene test set (paired: the hidden correspondence the metrics use). */
