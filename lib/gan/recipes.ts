@@ -170,6 +170,23 @@ export async function evaluateSuperResolution(generator: tf.LayersModel | null, 
   }
 }
 
+/**
+ * Trains a pix2pix-shaped model (createPix2Pix: SR and silhouette -> scene) on paired { source, target }
+ * tensors with the references' schedule (linear decay over the second half); disposes the data, the
+ * optimisers and the discriminator, and returns the generator as the recipe's model.
+ */
+async function trainPaired(model: GanModel, G: tf.LayersModel, D: tf.LayersModel | null, data: { source: tf.Tensor; target: tf.Tensor },
+  o: { steps: number; batchSize: number; seed: number; progress: boolean; label: string }): Promise<{ models: Record<string, tf.LayersModel>; steps: number }> {
+  try {
+    await trainGan(model, { steps: o.steps, batch: batchSampler(data, o.batchSize, o.seed), progress: o.progress, label: o.label, decayFraction: 0.5 });
+  } finally {
+    tf.dispose([data.source, data.target]);
+    disposeGanModel(model, { networks: false });
+    D?.dispose();
+  }
+  return { models: { generator: G }, steps: o.steps };
+}
+
 function superResolutionRecipe(loss: 'mse' | 'mae' | 'gan'): GanRecipe {
   const s = SUPER_RESOLUTION;
   const what = loss === 'mse' ? 'L2 (MSE)' : loss === 'mae' ? 'L1 (MAE)' : `GAN + ${s.ganLambda} L1 (PatchGAN on [bilinear input, output], ${s.discriminatorLayers} layers)`;
@@ -185,15 +202,7 @@ function superResolutionRecipe(loss: 'mse' | 'mae' | 'gan'): GanRecipe {
         reconstruction: loss === 'mse' ? 'l2' : 'l1', lambda: s.ganLambda,
         condition: (low) => tf.image.resizeBilinear(low as tf.Tensor4D, [64, 64]),
       });
-      const steps = o.quick ? s.quickSteps : s.steps;
-      try {
-        await trainGan(model, { steps, batch: batchSampler(data, s.batchSize, o.seed), progress: o.progress, label: `sr-${loss}`, decayFraction: 0.5 });
-      } finally {
-        tf.dispose([data.source, data.target]);
-        disposeGanModel(model, { networks: false });
-        D?.dispose();
-      }
-      return { models: { generator: G }, steps };
+      return trainPaired(model, G, D, data, { steps: o.quick ? s.quickSteps : s.steps, batchSize: s.batchSize, seed: o.seed, progress: o.progress, label: `sr-${loss}` });
     },
     evaluate: (models, o) => evaluateSuperResolution(models.generator, o),
   };
@@ -286,15 +295,7 @@ function pix2pixRecipe(variant: 'l1' | 'cgan' | 'cgan-l1'): GanRecipe {
       const G = buildUNetGenerator({ inputShape: [s, s, 3], filters: p.filters, seed: o.seed * 1000 + 1 });
       const D = variant === 'l1' ? null : buildPatchGan({ inputShape: [s, s, 6], filters: p.discriminatorFilters, layers: p.discriminatorLayers, seed: o.seed * 1000 + 500 });
       const model = createPix2Pix(G, D, { lambda });
-      const steps = o.quick ? p.quickSteps : p.steps;
-      try {
-        await trainGan(model, { steps, batch: batchSampler(data, p.batchSize, o.seed), progress: o.progress, label: `pix2pix-${variant}`, decayFraction: 0.5 });
-      } finally {
-        tf.dispose([data.source, data.target]);
-        disposeGanModel(model, { networks: false });
-        D?.dispose();
-      }
-      return { models: { generator: G }, steps };
+      return trainPaired(model, G, D, data, { steps: o.quick ? p.quickSteps : p.steps, batchSize: p.batchSize, seed: o.seed, progress: o.progress, label: `pix2pix-${variant}` });
     },
     evaluate: (models, o) => evaluateSceneGenerator(models.generator, o),
   };
