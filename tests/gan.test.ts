@@ -325,10 +325,16 @@ describe('why regression blurs (the toy)', () => {
     expect(l2.grey).toBeGreaterThan(0.9);
     expect(l1.median).toBeCloseTo(1, 1);
     expect(l1.white).toBeGreaterThan(0.9);
-    const g = await trainBlurToy('gan', { pBlack: 0.3, steps: 1500 });   // the notebook's count: at 600 steps it has no black yet
-    expect(g.black).toBeGreaterThan(0.1);
-    expect(g.white).toBeGreaterThan(0.4);
-  }, 120_000);
+    // The notebook's count (at 600 steps it had no black yet). A 1-D GAN is fragile: one seed can collapse
+    // onto white when the float rounding changes (the same seed gave black 0.00 and 0.28 on two backends),
+    // so the property is checked on most of three seeds: both modes, little grey.
+    let bothModes = 0;
+    for (const seed of [0, 1, 2]) {
+      const g = await trainBlurToy('gan', { pBlack: 0.3, steps: 1500, seed });
+      if (g.black > 0.1 && g.white > 0.4 && g.grey < 0.2) bothModes++;
+    }
+    expect(bothModes).toBeGreaterThanOrEqual(2);
+  }, 240_000);
 });
 
 describe('metrics and data', () => {
