@@ -58,7 +58,7 @@ const round = (v: number, digits = 4) => Math.round(v * 10 ** digits) / 10 ** di
 // MNIST: P(X) and P(X | label)
 
 /** The settings of mnist-cgan (`steps`) and mnist-gan (`unconditionalSteps`; it only has to look like digits). */
-export const MNIST_GAN = { latentSize: 64, filters: 32, batchSize: 64, steps: 1500, unconditionalSteps: 1000, quickSteps: 3, samplesPerClass: 100, sampleSeed: 2024 };
+export const MNIST_GAN = { latentSize: 64, filters: 32, batchSize: 64, steps: 3000, unconditionalSteps: 1000, quickSteps: 3, samplesPerClass: 100, sampleSeed: 2024 };
 
 /**
  * MNIST digits for the GANs: the training split of the MNIST classifier's recipe (seed 0, 20% test),
