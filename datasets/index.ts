@@ -6,3 +6,4 @@ export * from './faces';
 export * from './superResolution';
 export * from './textures';
 export * from './scenes';
+export * from './silhouettes';

@@ -45,7 +45,7 @@ test('the workloads are the files of lib/bench/workloads/, each id its file name
   const workloads = benchWorkloads();
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
   expect(workloads.map((w) => w.id).sort()).toEqual(files.sort());
-  expect(workloads.map((w) => w.id)).toEqual(['classifiers', 'pix2pix', 'styleLoss', 'styleTransfer', 'hourglass', 'segmentation', 'grading']);
+  expect(workloads.map((w) => w.id)).toEqual(['classifiers', 'pix2pix', 'conditionalGans', 'styleLoss', 'styleTransfer', 'hourglass', 'segmentation', 'grading']);
   for (const f of files) {
     const scripts = [...fs.readFileSync(path.join(dir, `${f}.ts`), 'utf8').matchAll(/'([A-Za-z0-9_]+\.py)'/g)].map((m) => m[1]);
     for (const script of scripts) expect(script).toBe(`${f}.py`);

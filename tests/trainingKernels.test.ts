@@ -62,7 +62,7 @@ test('a pix2pix step (transposed convolutions, PatchGAN) and a Gram style-loss g
     const { loss, grad } = styleLossAndGradient(net, data(5, [1, 12, 12, 3]) as tf.Tensor4D, targets);
     const out = [tf.tensor1d([l1.d, l1.gAdv, l1.l1, l2.d, l2.gAdv, l2.l1]), generated, loss, grad];
     state.gOptimizer.dispose();
-    state.dOptimizer.dispose();
+    state.dOptimizer!.dispose();
     return out;
   };
   const cpu = await onBackend('cpu', run);

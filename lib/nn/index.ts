@@ -8,3 +8,6 @@ export * from './instanceNorm';
 export * from './lossNetwork';
 export * from './transformNet';
 export * from './segmentation';
+export * from './resnetGenerator';
+export * from './dcgan';
+export * from './mlp';

@@ -7,6 +7,7 @@ import { SHAPES_CLASSIFIER, MNIST_CLASSIFIER, SHAPES_CLASSIFIER_FC } from './rec
 import { LANDMARK_RECIPES } from '../landmarks/recipes';
 import { PERCEPTUAL_RECIPES } from '../perceptual/recipes';
 import { TWO_STAGE_RECIPE, YOLACT_RECIPE, MASK_HEADS_RECIPE, MASK_HEAD_SEEDS_RECIPE } from '../segmentation/recipes';
+import { GAN_RECIPES } from '../gan/recipes';
 
 export const RECIPES: Recipe[] = [
   SHAPES_CLASSIFIER,
@@ -15,6 +16,7 @@ export const RECIPES: Recipe[] = [
   ...LANDMARK_RECIPES,
   ...PERCEPTUAL_RECIPES,
   TWO_STAGE_RECIPE, YOLACT_RECIPE, MASK_HEADS_RECIPE, MASK_HEAD_SEEDS_RECIPE,
+  ...GAN_RECIPES,
 ];
 
 /** The recipe called `name`; throws listing the known ones. */

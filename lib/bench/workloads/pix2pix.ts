@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildUNetGenerator } from '../../nn/unet';
 import { buildPatchGan } from '../../nn/patchGan';
 import { createPix2Pix, pix2pixStep } from '../../gan/pix2pix';
+import { ganStepFlops } from './conditionalGans';
 import { BenchWorkload, measured, STEP_WARMUP, timeIt, torchBestMs, wasmLabel } from '../harness';
 
 export const PIX2PIX_BENCH = { size: 64, filters: 32, batch: 4 };
@@ -26,10 +27,10 @@ export const workload: BenchWorkload = {
     const source = tf.randomUniform([p.batch, p.size, p.size, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
     const target = tf.randomUniform([p.batch, p.size, p.size, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
     const step = () => { pix2pixStep(state, source, target); };
-    const m = await measured(ctx, { workload: NAME, backend: wasmLabel('wasm'), kind: 'pix2pix step (D + G)', ms: await timeIt(step, STEP_WARMUP, ctx.quick ? 3 : 7), torchMs }, step);
+    const m = await measured(ctx, { workload: NAME, backend: wasmLabel('wasm'), kind: 'pix2pix step (D + G)', flops: ganStepFlops([G], [D], p.batch), ms: await timeIt(step, STEP_WARMUP, ctx.quick ? 3 : 7), torchMs }, step);
     tf.dispose([source, target]);
     state.gOptimizer.dispose();
-    state.dOptimizer.dispose();
+    state.dOptimizer!.dispose();
     G.dispose();
     D.dispose();
     return { measurements: [m] };
