@@ -32,7 +32,7 @@ commands:
         many seconds instead) and save model.json + weights.bin (default
         datasets/weights/shapes-classifier, mnist-classifier).
   bench [--quick] [--profile] [--json FILE]
-        Time the kit's training steps (classifiers, pix2pix, Gram style loss, style transfer, hourglass, segmentation), inference and
+        Time the kit's training steps (classifiers, conditional GANs, pix2pix, Gram style loss, style transfer, hourglass, segmentation), inference and
         Grad-CAM on each backend, beside PyTorch; --profile adds each workload's top kernels;
         --quick finishes in under 3 minutes.
   start [<assignment> | <notebook.ipynb> | <folder>] [--port N] [--quick]
