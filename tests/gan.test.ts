@@ -319,8 +319,10 @@ describe('the one step shape', () => {
 
 describe('why regression blurs (the toy)', () => {
   test('with the target black 30% of the time: L2 outputs the mean (0.7), L1 the median (white), the GAN both black and white', async () => {
-    const l2 = await trainBlurToy('l2', { pBlack: 0.3, steps: 300 });
-    const l1 = await trainBlurToy('l1', { pBlack: 0.3, steps: 300 });
+    // 600 steps: at 300 the grey / white fractions were 0.90-0.95 over seeds 0-2 and one CI run measured 0.876;
+    // at 600 they are 0.96 (L2 grey) and 0.98-0.99 (L1 white) on each seed.
+    const l2 = await trainBlurToy('l2', { pBlack: 0.3, steps: 600 });
+    const l1 = await trainBlurToy('l1', { pBlack: 0.3, steps: 600 });
     expect(l2.mean).toBeCloseTo(0.7, 1);
     expect(l2.grey).toBeGreaterThan(0.9);
     expect(l1.median).toBeCloseTo(1, 1);
