@@ -1,7 +1,7 @@
 /**
  * Lesson 05's library (lib/gan, its networks in lib/nn, datasets/silhouettes.ts): the reference values
- * and checks of REFERENCE.md section 4 — PatchGAN output shape and receptive field, identity generators
- * give cycle and identity loss 0, the image pool's size and history rate, LSGAN's D loss at D = 0.5,
+ * and checks of docs/reference.md, "Conditional generative models" — PatchGAN output shape and receptive
+ * field, identity generators give cycle and identity loss 0, the image pool's size and history rate, LSGAN's D loss at D = 0.5,
  * BCE and LSGAN against hand values — plus: one step updates only the networks it should, instance
  * norm against the op-by-op formula and across backends, no tensor left behind over 100 steps.
  */
