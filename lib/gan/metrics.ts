@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { frechetDistance } from '../ops/imageQuality';
+import { maskIou } from '../ops/boxes';
 
 /** Runs `fn` over `images` in chunks of `batchSize` and concatenates the results (kept small in memory). */
 function inChunks(images: tf.Tensor4D, batchSize: number, fn: (x: tf.Tensor4D) => tf.Tensor): tf.Tensor {
@@ -89,15 +90,11 @@ export function outputDiversity(images: tf.Tensor4D, shift = 1): number {
  */
 export function maskIoU(predicted: ArrayLike<number>, truth: ArrayLike<number>, count: number): number {
   const per = truth.length / count;
+  const image = (x: ArrayLike<number>, n: number) => Array.prototype.slice.call(x, n * per, (n + 1) * per) as number[];
   let sum = 0;
   for (let n = 0; n < count; n++) {
-    let inter = 0, union = 0;
-    for (let i = n * per; i < (n + 1) * per; i++) {
-      const p = predicted[i] > 0, t = truth[i] > 0;
-      if (p && t) inter++;
-      if (p || t) union++;
-    }
-    sum += union === 0 ? 1 : inter / union;
+    const p = image(predicted, n), t = image(truth, n);
+    sum += p.some((v) => v > 0) || t.some((v) => v > 0) ? maskIou(p, t) : 1;
   }
   return sum / count;
 }

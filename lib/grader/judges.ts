@@ -4,7 +4,7 @@
  * model's predictions on the grader's inputs, the judge measures them here.
  */
 import { pck } from '../landmarks/metrics';
-import { maskIou } from '../segmentation/masks';
+import { maskIou } from '../ops/boxes';
 import { Point } from '../landmarks/heatmap';
 import { Truth } from './inputs';
 import { Value, isTensorValue } from './values';

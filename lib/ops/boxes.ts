@@ -62,6 +62,18 @@ export function pointFromPixelEdges(p: Point): Point {
   return [p[0] - 0.5, p[1] - 0.5];
 }
 
+/** Intersection over union of two {0, 1} masks of the same size (0 when both are empty). */
+export function maskIou(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`maskIou: masks of ${a.length} and ${b.length} pixels`);
+  let inter = 0, union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const p = a[i] ? 1 : 0, q = b[i] ? 1 : 0;
+    inter += p & q;
+    union += p | q;
+  }
+  return union > 0 ? inter / union : 0;
+}
+
 /**
  * The tight box of the non-zero pixels of a mask (H*W, row-major, width `width`), or null when
  * the mask is empty: [minColumn - 0.5, minRow - 0.5, maxColumn + 0.5, maxRow + 0.5].
