@@ -69,10 +69,12 @@ export const EXPLAIN_WARMUP = 20;
  */
 export const STEP_WARMUP = 8;
 /**
- * Timed steps after the warm-up: the same in quick mode as in a full run for training steps, so a
+ * Timed training steps after the warm-up: nearly as many in quick mode as in a full run (5 vs 7), so a
  * quick run tells the same story (it drops workloads and repeats, not the steps that make a median).
  */
 export const TIMED_STEPS = { full: 7, quick: 5 };
+/** TIMED_STEPS for this run. */
+export const timedSteps = (ctx: { quick: boolean }): number => (ctx.quick ? TIMED_STEPS.quick : TIMED_STEPS.full);
 
 /** One step under tf.profile: kernel times summed by kernel name, largest first. */
 async function topKernels(fn: () => void, count = 6): Promise<[string, number][]> {

@@ -10,7 +10,7 @@ import { softmaxCrossEntropy } from '../../train/losses';
 import { trainClassifier } from '../../train/classifier';
 import { defaultThreads } from '../../train/dataParallel';
 import { Random } from '../../runtime/random';
-import { BenchContext, BenchWorkload, EXPLAIN_WARMUP, Measurement, measured, runTorchScript, STEP_WARMUP, TIMED_STEPS, timeIt, wasmLabel } from '../harness';
+import { BenchContext, BenchWorkload, EXPLAIN_WARMUP, Measurement, measured, runTorchScript, STEP_WARMUP, timedSteps, timeIt, wasmLabel } from '../harness';
 import { forwardFlops, trainStepFlops } from '../flops';
 import { StrategyKind } from '../../train/strategy';
 
@@ -48,7 +48,7 @@ async function measureTfjs(ctx: BenchContext, config: ClassifierConfig, backend:
   };
   const out: Measurement[] = [];
   const flops = { train: trainStepFlops(model, config.batch), infer: forwardFlops(model, config.batch) };
-  if (!(slow && quick)) out.push(await measured(ctx, { workload: config.name, backend: wasmLabel(backend), kind: 'train step', flops: flops.train, ms: await timeIt(step, slow ? 0 : STEP_WARMUP, slow ? 1 : quick ? TIMED_STEPS.quick : TIMED_STEPS.full) }, slow ? undefined : step));
+  if (!(slow && quick)) out.push(await measured(ctx, { workload: config.name, backend: wasmLabel(backend), kind: 'train step', flops: flops.train, ms: await timeIt(step, slow ? 0 : STEP_WARMUP, slow ? 1 : timedSteps({ quick })) }, slow ? undefined : step));
   const threads = backend === 'wasm' ? defaultThreads() : 1;
   if (threads > 1) {
     // The kit's training loop: forced to data-parallel replicas, and as it chooses by itself
@@ -88,7 +88,7 @@ async function measureTfjs(ctx: BenchContext, config: ClassifierConfig, backend:
 /** PyTorch's times for `config`, each measure at its best thread count: by measurement kind. */
 function measureTorch(ctx: BenchContext, config: ClassifierConfig): Record<string, number> {
   type Line = { train_ms: number; infer_ms: number; gradcam1_ms: number; gradcam32_ms: number };
-  const runs = runTorchScript<Line>('classifiers.py', { ...config.model, batch: config.batch, classes: 10, steps: ctx.quick ? TIMED_STEPS.quick : TIMED_STEPS.full, quick: ctx.quick, explain_warmup: EXPLAIN_WARMUP, warmup: STEP_WARMUP });
+  const runs = runTorchScript<Line>('classifiers.py', { ...config.model, batch: config.batch, classes: 10, steps: timedSteps(ctx), quick: ctx.quick, explain_warmup: EXPLAIN_WARMUP, warmup: STEP_WARMUP });
   const best = (f: (l: Line) => number) => Math.min(...runs.map(f));
   return { 'train step': best((l) => l.train_ms), inference: best((l) => l.infer_ms), 'Grad-CAM, 1 image': best((l) => l.gradcam1_ms), 'Grad-CAM, batch 32': best((l) => l.gradcam32_ms) };
 }

@@ -8,7 +8,7 @@ import { buildStackedHourglass } from '../../nn/hourglass';
 import { lossGradients } from '../../train/losses';
 import { trainDense } from '../../train/dense';
 import { defaultThreads } from '../../train/dataParallel';
-import { BenchWorkload, Measurement, measured, STEP_WARMUP, TIMED_STEPS, timeIt, torchBestMs, wasmLabel } from '../harness';
+import { BenchWorkload, Measurement, measured, STEP_WARMUP, timedSteps, timeIt, torchBestMs, wasmLabel } from '../harness';
 import { trainStepFlops } from '../flops';
 import { StrategyKind } from '../../train/strategy';
 
@@ -22,7 +22,7 @@ export const workload: BenchWorkload = {
     if (!ctx.backends.includes('wasm')) return { measurements: [] };
     const c = HOURGLASS_BENCH;
     const out: Measurement[] = [];
-    const torchMs = torchBestMs(ctx, NAME, 'hourglass.py', { ...c, steps: ctx.quick ? TIMED_STEPS.quick : TIMED_STEPS.full, warmup: STEP_WARMUP });
+    const torchMs = torchBestMs(ctx, NAME, 'hourglass.py', { ...c, steps: timedSteps(ctx), warmup: STEP_WARMUP });
     await tf.setBackend('wasm');
     ctx.log(`measuring wasm: ${NAME}`);
     const model = buildStackedHourglass({ inputShape: [64, 64, 3], numLandmarks: c.landmarks, stacks: c.stacks, depth: c.depth, features: c.features, seed: 1 });
@@ -36,7 +36,7 @@ export const workload: BenchWorkload = {
       tf.dispose([loss, ...Object.values(grads)]);
     };
     const flops = trainStepFlops(model, c.batch);
-    out.push(await measured(ctx, { workload: NAME, backend: wasmLabel('wasm'), kind: 'train step', flops, ms: await timeIt(step, STEP_WARMUP, ctx.quick ? TIMED_STEPS.quick : TIMED_STEPS.full), torchMs }, step));
+    out.push(await measured(ctx, { workload: NAME, backend: wasmLabel('wasm'), kind: 'train step', flops, ms: await timeIt(step, STEP_WARMUP, timedSteps(ctx)), torchMs }, step));
     const threads = defaultThreads();
     if (threads > 1) {
       // The kit's training loop: forced to replicas, and as it chooses by itself (lib/train/strategy.ts).
