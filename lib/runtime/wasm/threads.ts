@@ -134,7 +134,7 @@ export function wasmThreadCount(): number {
  * deadlock (creating the pool blocks the main thread, and a worker's "loaded" message can only be
  * handled there). Each regrowth uses up `threads - 1` of them, so every shrink starts loading that many
  * again in the background (the replicas' training gives them seconds to load). Without that, the
- * build's pre-started workers ran out after three shrink/regrow cycles (a bench run with several
+ * build's 8 pre-started workers ran out after seven shrink/regrow cycles (a bench run with several
  * replica rows) and wasm stayed on one thread for the rest of the process.
  */
 export function setWasmThreads(threads: number): number {
