@@ -33,7 +33,7 @@ export function sceneSplits(quick: boolean): { train: SceneDataset; test: SceneD
 
 /** Training settings of each recipe (steps of batch 16; quick: the test's few steps). */
 export const SEGMENTATION_TRAINING = {
-  twoStage: { steps: 1500, quickSteps: 3, learningRate: 3e-3, warmup: 100 },
+  twoStage: { steps: 1000, quickSteps: 3, learningRate: 3e-3, warmup: 100 },
   yolact: { steps: 1500, quickSteps: 3, learningRate: 3e-3, warmup: 100 },
   maskHeads: { steps: 150, quickSteps: 2, learningRate: 3e-3, warmup: 20, batchSize: 8 },
 };
