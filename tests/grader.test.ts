@@ -161,7 +161,7 @@ describe('a batch of good and hostile submissions', () => {
   }, 900000);
 });
 
-test('assignment 3 in a batch: the solution earns 16, the release 0, a forger and a box-filling mask head 0', async () => {
+test('assignment 3 in a batch: the solution earns 16, a forger and a box-filling mask head 0', async () => {
   const a = loadAssignment('03-segmentation-and-generation');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-a3-'));
   try {
@@ -170,8 +170,8 @@ test('assignment 3 in a batch: the solution earns 16, the release 0, a forger an
     const source = readNotebook(a.sourcePath), release = readNotebook(a.releasePath);
     const id = (nb: typeof release, gid: string) => nb.cells.findIndex((c) => c.metadata?.nbgrader?.grade_id === gid);
     const write = (name: string, nb: typeof release) => fs.writeFileSync(path.join(subs, `${name}.ipynb`), JSON.stringify(nb));
+    // The release's 0 is `cvkit validate`'s check in CI (.ci/run); here the solution and a hostile entry share a batch.
     write('good', source);
-    write('blank', release);
     // Hostile: every answer blank but Q7's, whose head ignores its input and fills the whole box (no training),
     // plus the value forgers that broke the old grader (toJSON rewriting messages, forged channel frames).
     const hostile = JSON.parse(JSON.stringify(release));
@@ -185,7 +185,6 @@ test('assignment 3 in a batch: the solution earns 16, the release 0, a forger an
     const byId = new Map(results.map((r) => [r.student, r]));
     expect(byId.get('good')!.score).toBe(16);
     expect(byId.get('good')!.autograded_max_score).toBe(16);
-    expect(byId.get('blank')!.score).toBe(0);
     const h = byId.get('hostile')!;
     expect(h.score).toBe(0);
     // Q7 was judged on the box-filling masks (a value, not an error): around 60%, under the 66% bar.

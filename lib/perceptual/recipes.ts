@@ -242,7 +242,7 @@ export const SR_SETTINGS = {
   perceptual: { contentWeight: 1, pixelWeight: 0 },
   /** GAN side: MSE + adversarial x this (SRGAN's 1e-3), Adam 2e-4 / beta1 0.5 for the discriminator. */
   gan: { adversarialWeight: 1e-3, dLearningRate: 2e-4 },
-  quick: { trainCount: 32, testCount: 16, steps: 4, evalEvery: 2 },
+  quick: { trainCount: 32, testCount: 16, steps: 2, evalEvery: 2 },
 };
 
 /** One history row of an SR generator: quality on the held-out images after `step` steps and `seconds` of training. */

@@ -5,10 +5,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { readNotebook, serializeNotebook } from '../lib/notebook/nbformat';
-import { executeNotebookObject } from '../lib/notebook/runner';
+import { readNotebook, serializeNotebook } from '../../lib/notebook/nbformat';
+import { executeNotebookObject } from '../../lib/notebook/runner';
 
-const dir = path.join(__dirname, '..', 'notebooks');
+const dir = path.join(__dirname, '..', '..', 'notebooks');
 const notebooks = fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort();
 
 test('there are lesson notebooks, each for the tslab kernel', () => {

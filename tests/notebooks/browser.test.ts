@@ -11,10 +11,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { findJupyter, startJupyter, freePort, JupyterServer } from '../lib/jupyter/server';
+import { findJupyter, startJupyter, freePort, JupyterServer } from '../../lib/jupyter/server';
 
 const CHROMIUM = '/usr/bin/chromium';
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const jupyter = findJupyter();
 const nbconvert = spawnSync('jupyter', ['nbconvert', '--version'], { encoding: 'utf8' }).status === 0;
 const missing = !fs.existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)`
