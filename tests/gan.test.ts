@@ -328,11 +328,13 @@ describe('why regression blurs (the toy)', () => {
     expect(l1.median).toBeCloseTo(1, 1);
     expect(l1.white).toBeGreaterThan(0.9);
     // The notebook's count (at 600 steps it had no black yet). A 1-D GAN is fragile: one seed can collapse
-    // onto white when the float rounding changes (the same seed gave black 0.00 and 0.28 on two backends),
-    // so the property is checked on most of three seeds: both modes, little grey.
+    // onto white when the float rounding changes (the same seed gave black 0.00 and 0.28 on two backends) or
+    // when it trains longer (seed 0 on wasm with 2 threads: black 0.26 at 1000 steps, 0.00 at 1500), so the
+    // property is checked on most of three seeds: both modes, little grey (seeds 0-2 at 1000 steps: black
+    // 0.26-0.27, grey 0.09-0.11).
     let bothModes = 0;
     for (const seed of [0, 1, 2]) {
-      const g = await trainBlurToy('gan', { pBlack: 0.3, steps: 1500, seed });
+      const g = await trainBlurToy('gan', { pBlack: 0.3, steps: 1000, seed });
       if (g.black > 0.1 && g.white > 0.4 && g.grey < 0.2) bothModes++;
     }
     expect(bothModes).toBeGreaterThanOrEqual(2);

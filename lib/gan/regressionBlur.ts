@@ -10,8 +10,8 @@
  *
  * The same three models in the kit's one step shape (lib/gan/ganModel.ts), on MLPs (lib/nn/mlp.ts):
  * G(condition, z) -> one number (linear output), D(condition, value) -> logit.
- * Adam 1e-3 (beta1 0.5): at 2e-3 the GAN (seed 0, 1500 steps) collapsed onto white on the cpu backend
- * (black 0.00) while wasm gave 0.24; at 1e-3 three seeds on wasm gave black 0.26-0.28 for p = 0.3.
+ * Adam 1e-3 (beta1 0.5), 1000 GAN steps: longer or faster runs can lose the black mode (docs/design.md,
+ * "The blur toy").
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildMlp } from '../nn/mlp';
