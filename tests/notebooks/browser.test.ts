@@ -66,9 +66,12 @@ async function waitForKernel(page: any): Promise<void> {
 maybe('00-getting-started in Jupyter in Chromium, offline: TypeScript kernel, no errors, PNGs and rendered charts, fresh and after saving and reopening (trusted)', async () => {
   fs.mkdirSync(shots, { recursive: true });
   // Quick mode loads the shipped classifier; the copy trains live (quick-sized) so the live chart is drawn too.
+  // Quick training is one epoch of 1,200 images (the recipe test's size: it only has to run), so the copy
+  // drops the lesson's accuracy bar; learning itself is tests/training.test.ts's check.
   const source = fs.readFileSync(path.join(root, 'notebooks', '00-getting-started.ipynb'), 'utf8');
-  const live = source.replace('const TRAIN_LIVE = !quick;', 'const TRAIN_LIVE = true; ');
-  expect(live).not.toBe(source);
+  const live = source.replace('const TRAIN_LIVE = !quick;', 'const TRAIN_LIVE = true; ').replace('const required = quick ? 0.5 : 0.95;', 'const required = 0;');
+  expect(live.split('const TRAIN_LIVE = true; ').length).toBe(2);
+  expect(live.split('const required = 0;').length).toBe(2);
   fs.writeFileSync(copy, live);
   let server: JupyterServer | null = null;
   const { browser, context } = await launch();
