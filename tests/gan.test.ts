@@ -234,6 +234,10 @@ function tinyModels(): [string, () => { model: GanModel; batch: () => Record<str
       const model = createCgan(buildDcganGenerator({ latentSize: 4, filters: 2, seed: 1 }), buildDcganDiscriminator({ filters: 2, seed: 2 }));
       return { model, batch: () => tf.tidy(() => ({ real: tf.randomUniform([3, 28, 28, 1], -1, 1), label: tf.oneHot(tf.tensor1d([1, 4, 7], 'int32'), 10).toFloat(), noise: tf.randomNormal([3, 4]) })) };
     }],
+    ['cGAN with an auxiliary classifier', () => {
+      const model = createCgan(buildDcganGenerator({ latentSize: 4, filters: 2, seed: 1 }), buildDcganDiscriminator({ filters: 2, seed: 2, auxiliaryClassifier: true }));
+      return { model, batch: () => tf.tidy(() => ({ real: tf.randomUniform([3, 28, 28, 1], -1, 1), label: tf.oneHot(tf.tensor1d([1, 4, 7], 'int32'), 10).toFloat(), noise: tf.randomNormal([3, 4]) })) };
+    }],
     ['pix2pix', () => {
       const model = createPix2Pix(buildUNetGenerator({ inputShape: [16, 16, 3], filters: 2, seed: 1 }), buildPatchGan({ inputShape: [16, 16, 6], filters: 2, layers: 2, seed: 2 }));
       return { model, batch: () => ({ source: tf.randomUniform([2, 16, 16, 3], -1, 1), target: tf.randomUniform([2, 16, 16, 3], -1, 1) }) };
@@ -252,6 +256,30 @@ function tinyModels(): [string, () => { model: GanModel; batch: () => Record<str
 }
 
 describe('the one step shape', () => {
+  test('AC-GAN: the auxiliary terms are the cross-entropy of the class logits with the asked labels (on the fakes for G, the real images for D), times their weight', () => {
+    const G = buildDcganGenerator({ latentSize: 4, filters: 2, seed: 1 });
+    const D = buildDcganDiscriminator({ filters: 2, seed: 2, auxiliaryClassifier: true });
+    expect(D.outputs.map((o) => o.shape)).toEqual([[null, 1], [null, 10]]);
+    expect(() => buildDcganDiscriminator({ classes: 0, auxiliaryClassifier: true })).toThrow(/needs classes/);
+    const model = createCgan(G, D, { auxiliaryWeight: 0.5 });
+    const b = tf.tidy(() => ({ real: tf.randomUniform([4, 28, 28, 1], -1, 1, 'float32', 3), label: tf.oneHot(tf.tensor1d([0, 3, 3, 9], 'int32'), 10).toFloat(), noise: tf.randomNormal([4, 4], 0, 1, 'float32', 4) }));
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const g = model.generatorLoss(b);
+      const byHand = (image: tf.Tensor) => 0.5 * tf.losses.softmaxCrossEntropy(b.label, (D.apply([image, b.label], { training: true }) as tf.Tensor[])[1]).dataSync()[0];
+      expect(g.terms.gAux.dataSync()[0]).toBeCloseTo(byHand(g.fakes.fake), 5);
+      expect(g.total.dataSync()[0]).toBeCloseTo(g.terms.gAdv.dataSync()[0] + g.terms.gAux.dataSync()[0], 5);
+      const d = model.discriminatorLoss(b, g.fakes)!;
+      expect(d.terms.dAux.dataSync()[0]).toBeCloseTo(byHand(b.real), 5);
+      const logit = (image: tf.Tensor) => (D.apply([image, b.label], { training: true }) as tf.Tensor[])[0];
+      expect(d.total.dataSync()[0]).toBeCloseTo(discriminatorLoss('bce', logit(b.real), logit(g.fakes.fake)).dataSync()[0] + d.terms.dAux.dataSync()[0], 5);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => createCgan(buildDcganGenerator({ latentSize: 4, classes: 0, filters: 2 }), D)).toThrow(/both take the label/);
+    tf.dispose(Object.values(b));
+    G.dispose(); D.dispose(); model.gOptimizer.dispose(); model.dOptimizer?.dispose();
+  });
+
   test.each(tinyModels())('%s: the generator step leaves every discriminator weight unchanged, the discriminator step every generator weight', (_name, make) => {
     const { model, batch } = make();
     const b = batch();

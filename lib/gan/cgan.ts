@@ -6,16 +6,24 @@
  *
  * Batch: `real` [N, H, W, C] in [-1, 1], `noise` [N, latent] ~ N(0, 1), and for a conditional model
  * `label` [N, classes] one-hot (the generator is asked for the real batch's labels).
+ *
+ * A discriminator with a second output (class logits: lib/nn/dcgan.ts `auxiliaryClassifier`) makes it
+ * AC-GAN's (Odena et al. 2017): the discriminator also learns to classify real images (cross-entropy with
+ * their labels), and the generator is also rewarded when its image is classified as the label it was
+ * asked for — a direct signal for "draw the asked digit" besides the projection's. Both terms weigh
+ * `auxiliaryWeight` (default 1).
  */
 import * as tf from '@tensorflow/tfjs';
 import { adversarialLoss, AdversarialKind, discriminatorLoss } from './adversarialLoss';
-import { Batch, GanModel, ganAdam } from './ganModel';
+import { Batch, GanModel, GeneratorLoss, DiscriminatorLoss, ganAdam } from './ganModel';
 
 export interface CganOptions {
   /** 'bce' (default) or 'lsgan'. */
   gan?: AdversarialKind;
   learningRate?: number;
   beta1?: number;
+  /** Weight of the auxiliary classifier's cross-entropy, when the discriminator has one (default 1). */
+  auxiliaryWeight?: number;
 }
 
 /** True when the generator takes a label input besides the noise. */
@@ -29,22 +37,36 @@ export function createCgan(generator: tf.LayersModel, discriminator: tf.LayersMo
   const conditional = isConditional(generator);
   if (conditional !== discriminator.inputs.length > 1) throw new Error('createCgan: the generator and the discriminator must both take the label, or neither');
   const inputsOf = (first: tf.Tensor, b: Batch) => (conditional ? [first, b.label] : first);
+  const auxiliary = discriminator.outputs.length > 1;
+  if (auxiliary && !conditional) throw new Error('createCgan: an auxiliary classifier needs a conditional model (labels to classify)');
+  const auxWeight = options.auxiliaryWeight ?? 1;
+  // [realness logit, class logits or null] of D on (image, label)
+  const judge = (image: tf.Tensor, b: Batch): [tf.Tensor, tf.Tensor | null] => {
+    const out = discriminator.apply(inputsOf(image, b), { training: true }) as tf.Tensor | tf.Tensor[];
+    return Array.isArray(out) ? [out[0], out[1]] : [out, null];
+  };
+  const classLoss = (logits: tf.Tensor, b: Batch) => tf.mul(tf.losses.softmaxCrossEntropy(b.label, logits), auxWeight) as tf.Scalar;
   return {
     name: conditional ? 'cgan' : 'gan',
     generators: { generator },
     discriminators: { discriminator },
     gOptimizer: ganAdam(options.learningRate, options.beta1),
     dOptimizer: ganAdam(options.learningRate, options.beta1),
-    generatorLoss(b) {
+    generatorLoss(b): GeneratorLoss {
       const fake = generator.apply(inputsOf(b.noise, b), { training: true }) as tf.Tensor;
-      const gAdv = adversarialLoss(kind, discriminator.apply(inputsOf(fake, b), { training: true }) as tf.Tensor, 1);
-      return { total: gAdv, terms: { gAdv }, fakes: { fake } };
+      const [logit, classes] = judge(fake, b);
+      const gAdv = adversarialLoss(kind, logit, 1);
+      if (!classes) return { total: gAdv, terms: { gAdv }, fakes: { fake } };
+      const gAux = classLoss(classes, b);
+      return { total: tf.add(gAdv, gAux) as tf.Scalar, terms: { gAdv, gAux }, fakes: { fake } };
     },
-    discriminatorLoss(b, fakes) {
-      const real = discriminator.apply(inputsOf(b.real, b), { training: true }) as tf.Tensor;
-      const fake = discriminator.apply(inputsOf(fakes.fake, b), { training: true }) as tf.Tensor;
+    discriminatorLoss(b, fakes): DiscriminatorLoss {
+      const [real, realClasses] = judge(b.real, b);
+      const [fake] = judge(fakes.fake, b);
       const d = discriminatorLoss(kind, real, fake);
-      return { total: d, terms: {} };
+      if (!realClasses) return { total: d, terms: {} };
+      const dAux = classLoss(realClasses, b);
+      return { total: tf.add(d, dAux) as tf.Scalar, terms: { dAux } };
     },
   };
 }

@@ -22,6 +22,12 @@ export interface DcganOptions {
   filters?: number;
   seed?: number;
   name?: string;
+  /**
+   * Discriminator only, conditional only: a second output, `class_logits` [N, classes], that classifies the
+   * image itself (the auxiliary classifier of AC-GAN, Odena et al. 2017); lib/gan/cgan.ts adds its
+   * cross-entropy to both players' losses (default false).
+   */
+  auxiliaryClassifier?: boolean;
 }
 
 /** Generator: inputs [z [N, latentSize], label [N, classes] one-hot] (z only when unconditional) -> [N, 28, 28, 1] in [-1, 1]. */
@@ -50,7 +56,9 @@ export function buildDcganGenerator(options: DcganOptions = {}): tf.LayersModel 
  * Discriminator: inputs [image [N, 28, 28, 1], label [N, classes] one-hot] (image only when
  * unconditional) -> [N, 1] logits. The label enters by projection (Miyato & Koyama 2018):
  * logit = w . h + embed(label) . h, with h the flattened 7x7 features — the conditional form of the
- * same network, and cheaper here than concatenating a label map to the image.
+ * same network, and cheaper here than concatenating a label map to the image (ten 28x28 label channels
+ * made the cGAN step 1.7x slower: 320 vs 190 ms). With `auxiliaryClassifier`, outputs
+ * [logit [N, 1], class logits [N, classes]] (a dense layer on the same h).
  */
 export function buildDcganDiscriminator(options: DcganOptions = {}): tf.LayersModel {
   const classes = options.classes ?? 10;
@@ -70,5 +78,7 @@ export function buildDcganDiscriminator(options: DcganOptions = {}): tf.LayersMo
     const projection = tf.layers.dot({ axes: 1, name: 'projection' }).apply([h, embedded]) as tf.SymbolicTensor;
     logit = tf.layers.add({ name: 'conditional_logit' }).apply([logit, projection]) as tf.SymbolicTensor;
   }
-  return tf.model({ inputs: label ? [image, label] : [image], outputs: logit, name: options.name ?? (label ? 'cgan_discriminator' : 'gan_discriminator') });
+  if (options.auxiliaryClassifier && !label) throw new Error('buildDcganDiscriminator: an auxiliary classifier needs classes > 0');
+  const outputs = options.auxiliaryClassifier ? [logit, tf.layers.dense({ units: classes, kernelInitializer: init(), name: 'class_logits' }).apply(h) as tf.SymbolicTensor] : logit;
+  return tf.model({ inputs: label ? [image, label] : [image], outputs, name: options.name ?? (label ? 'cgan_discriminator' : 'gan_discriminator') });
 }

@@ -39,7 +39,8 @@ class DcganGenerator(nn.Module):
 
 
 class DcganDiscriminator(nn.Module):
-    """lib/nn/dcgan.ts buildDcganDiscriminator: two stride-2 convolutions, a logit plus the label's projection."""
+    """lib/nn/dcgan.ts buildDcganDiscriminator: two stride-2 convolutions, a logit plus the label's projection,
+    and the auxiliary classifier (AC-GAN) that mnist-cgan trains with."""
 
     def __init__(self, classes, f):
         super().__init__()
@@ -47,10 +48,11 @@ class DcganDiscriminator(nn.Module):
         self.down7 = nn.Conv2d(f, 2 * f, 4, 2, 1)
         self.logit = nn.Linear(7 * 7 * 2 * f, 1)
         self.embed = nn.Linear(classes, 7 * 7 * 2 * f, bias=False)
+        self.aux = nn.Linear(7 * 7 * 2 * f, classes)
 
     def forward(self, x, label):
         h = F.leaky_relu(self.down7(F.leaky_relu(self.down14(x), 0.2)), 0.2).flatten(1)
-        return self.logit(h) + (h * self.embed(label)).sum(1, keepdim=True)
+        return self.logit(h) + (h * self.embed(label)).sum(1, keepdim=True), self.aux(h)
 
 
 class ResnetGenerator(nn.Module):
@@ -107,20 +109,21 @@ def cgan(p):
     gopt, dopt = adam(G.parameters()), adam(D.parameters())
     bce = nn.BCEWithLogitsLoss()
     real = torch.rand(p["batch"], 1, 28, 28) * 2 - 1
-    label = F.one_hot(torch.randint(0, 10, (p["batch"],)), 10).float()
+    classes = torch.randint(0, 10, (p["batch"],))
+    label = F.one_hot(classes, 10).float()
 
     def step():
         fake = G(torch.randn(p["batch"], p["latent"]), label)
         set_requires_grad(D, False)
         gopt.zero_grad()
-        logits = D(fake, label)
-        g_loss = bce(logits, torch.ones_like(logits))
+        logits, aux = D(fake, label)
+        g_loss = bce(logits, torch.ones_like(logits)) + F.cross_entropy(aux, classes)
         g_loss.backward()
         gopt.step()
         set_requires_grad(D, True)
         dopt.zero_grad()
-        r, f = D(real, label), D(fake.detach(), label)
-        d_loss = 0.5 * (bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f)))
+        (r, r_aux), (f, _) = D(real, label), D(fake.detach(), label)
+        d_loss = 0.5 * (bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))) + F.cross_entropy(r_aux, classes)
         d_loss.backward()
         dopt.step()
         return g_loss.item() + d_loss.item()

@@ -56,7 +56,7 @@ export const workload: BenchWorkload = {
     const measurements: Measurement[] = [];
     measurements.push(await row(ctx, `conditional DCGAN, MNIST (width ${CGAN.filters}, batch ${CGAN.batch})`, CGAN, () => {
       const G = buildDcganGenerator({ latentSize: CGAN.latent, filters: CGAN.filters, seed: 1 });
-      const D = buildDcganDiscriminator({ filters: CGAN.filters, seed: 2 });
+      const D = buildDcganDiscriminator({ filters: CGAN.filters, seed: 2, auxiliaryClassifier: true });   // mnist-cgan's D
       return { model: createCgan(G, D), flops: ganStepFlops([G], [D], CGAN.batch),
       batch: { real: tf.randomUniform([CGAN.batch, 28, 28, 1], -1, 1, 'float32', 1), label: tf.oneHot(tf.tensor1d(Array.from({ length: CGAN.batch }, (_, i) => i % 10), 'int32'), 10).toFloat(), noise: tf.randomNormal([CGAN.batch, CGAN.latent], 0, 1, 'float32', 2) },
       };
