@@ -11,7 +11,13 @@ import { RECIPES } from '../lib/train/registry';
 import { runRecipe, loadShipped, recipeDir } from '../lib/train/recipe';
 import { initRuntime } from '../lib/runtime/backend';
 
-beforeAll(async () => { await initRuntime({ quiet: true }); });
+// Quick runs are a few steps: measuring the training strategy first (two replica workers started per model,
+// lib/train/strategy.ts, cached in out/cache/ that a fresh clone lacks) cost this file 80 s on a fresh clone,
+// more than the training. The strategy and its measurement are tests/strategy.test.ts's subject; here one
+// process trains (CVKIT_STRATEGY=threads, as a user can set it too).
+const savedStrategy = process.env.CVKIT_STRATEGY;
+beforeAll(async () => { process.env.CVKIT_STRATEGY = 'threads'; await initRuntime({ quiet: true }); });
+afterAll(() => { if (savedStrategy === undefined) delete process.env.CVKIT_STRATEGY; else process.env.CVKIT_STRATEGY = savedStrategy; });
 
 test('the registry names each recipe once, with a lesson that exists', () => {
   const names = RECIPES.map((r) => r.name);
