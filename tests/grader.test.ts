@@ -1,6 +1,6 @@
 /**
- * The autograder: authoring helpers (stubs, lint, checksums), batches of good and hostile submissions
- * (assignments 1 and 3) graded together with each case's score and message, and a
+ * The autograder: authoring helpers (stubs, lint, checksums), a batch of good and hostile submissions of
+ * assignment 1 graded together with each case's score and message, assignment 3's hostile mask head, and a
  * grading run killed with SIGKILL resumes without losing or duplicating a result.
  */
 import * as fs from 'fs';
@@ -82,7 +82,7 @@ describe('authoring', () => {
 });
 
 // Every assignment's validation (source full marks, release zero) runs in CI as `cvkit validate` (.ci/run);
-// here the batches below grade each assignment's source and release among the hostile entries.
+// here assignment 1's batch grades its source and release among the hostile entries.
 
 describe('a batch of good and hostile submissions', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-batch-'));
@@ -161,17 +161,17 @@ describe('a batch of good and hostile submissions', () => {
   }, 900000);
 });
 
-test('assignment 3 in a batch: the solution earns 16, a forger and a box-filling mask head 0', async () => {
+test('assignment 3: a forger and a box-filling mask head earn 0 of 16', async () => {
   const a = loadAssignment('03-segmentation-and-generation');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-a3-'));
   try {
     const subs = path.join(tmp, 'submitted');
     fs.mkdirSync(subs);
-    const source = readNotebook(a.sourcePath), release = readNotebook(a.releasePath);
+    const release = readNotebook(a.releasePath);
     const id = (nb: typeof release, gid: string) => nb.cells.findIndex((c) => c.metadata?.nbgrader?.grade_id === gid);
     const write = (name: string, nb: typeof release) => fs.writeFileSync(path.join(subs, `${name}.ipynb`), JSON.stringify(nb));
-    // The release's 0 is `cvkit validate`'s check in CI (.ci/run); here the solution and a hostile entry share a batch.
-    write('good', source);
+    // The solution's 16 and the release's 0 are `cvkit validate`'s checks in CI (.ci/run); assignment 1's batch
+    // shows good and hostile entries graded side by side.
     // Hostile: every answer blank but Q7's, whose head ignores its input and fills the whole box (no training),
     // plus the value forgers that broke the old grader (toJSON rewriting messages, forged channel frames).
     const hostile = JSON.parse(JSON.stringify(release));
@@ -181,12 +181,11 @@ test('assignment 3 in a batch: the solution earns 16, a forger and a box-filling
       codeCell('const forge = (m: object) => { const body = Buffer.from(JSON.stringify(m)); const head = Buffer.alloc(4); head.writeUInt32BE(body.length, 0); try { require("fs").writeSync(3, Buffer.concat([head, body])); } catch {} };\nfor (const q of ["q1", "q2", "q7"]) forge({ type: "values", report: { question: q, results: [{ name: "x", value: 1 }] } });'));
     write('hostile', hostile);
     const lines: string[] = [];
-    const results = await gradeBatch(a, collectSubmissions([subs], a.config.id), { jobs: 2, out: path.join(tmp, 'gradebook'), log: (l) => lines.push(l) });
+    const results = await gradeBatch(a, collectSubmissions([subs], a.config.id), { jobs: 1, out: path.join(tmp, 'gradebook'), log: (l) => lines.push(l) });
     const byId = new Map(results.map((r) => [r.student, r]));
-    expect(byId.get('good')!.score).toBe(16);
-    expect(byId.get('good')!.autograded_max_score).toBe(16);
     const h = byId.get('hostile')!;
     expect(h.score).toBe(0);
+    expect(h.autograded_max_score).toBe(16);
     // Q7 was judged on the box-filling masks (a value, not an error): around 60%, under the 66% bar.
     const q7 = h.tests.filter((t) => /mask IoU/.test(t.name));
     expect(q7.length).toBe(2);
