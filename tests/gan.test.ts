@@ -229,15 +229,13 @@ const snapshot = (nets: Record<string, tf.LayersModel>) => trainableVariables(ne
 const changed = (before: number[][], nets: Record<string, tf.LayersModel>) => trainableVariables(nets).map((v, i) => relativeError(values(v), before[i]) > 0);
 
 function tinyModels(): [string, () => { model: GanModel; batch: () => Record<string, tf.Tensor> }][] {
+  const tinyCgan = (auxiliaryClassifier: boolean) => () => ({
+    model: createCgan(buildDcganGenerator({ latentSize: 4, filters: 2, seed: 1 }), buildDcganDiscriminator({ filters: 2, seed: 2, auxiliaryClassifier })),
+    batch: () => tf.tidy(() => ({ real: tf.randomUniform([3, 28, 28, 1], -1, 1), label: tf.oneHot(tf.tensor1d([1, 4, 7], 'int32'), 10).toFloat(), noise: tf.randomNormal([3, 4]) })),
+  });
   return [
-    ['cGAN', () => {
-      const model = createCgan(buildDcganGenerator({ latentSize: 4, filters: 2, seed: 1 }), buildDcganDiscriminator({ filters: 2, seed: 2 }));
-      return { model, batch: () => tf.tidy(() => ({ real: tf.randomUniform([3, 28, 28, 1], -1, 1), label: tf.oneHot(tf.tensor1d([1, 4, 7], 'int32'), 10).toFloat(), noise: tf.randomNormal([3, 4]) })) };
-    }],
-    ['cGAN with an auxiliary classifier', () => {
-      const model = createCgan(buildDcganGenerator({ latentSize: 4, filters: 2, seed: 1 }), buildDcganDiscriminator({ filters: 2, seed: 2, auxiliaryClassifier: true }));
-      return { model, batch: () => tf.tidy(() => ({ real: tf.randomUniform([3, 28, 28, 1], -1, 1), label: tf.oneHot(tf.tensor1d([1, 4, 7], 'int32'), 10).toFloat(), noise: tf.randomNormal([3, 4]) })) };
-    }],
+    ['cGAN', tinyCgan(false)],
+    ['cGAN with an auxiliary classifier', tinyCgan(true)],
     ['pix2pix', () => {
       const model = createPix2Pix(buildUNetGenerator({ inputShape: [16, 16, 3], filters: 2, seed: 1 }), buildPatchGan({ inputShape: [16, 16, 6], filters: 2, layers: 2, seed: 2 }));
       return { model, batch: () => ({ source: tf.randomUniform([2, 16, 16, 3], -1, 1), target: tf.randomUniform([2, 16, 16, 3], -1, 1) }) };
