@@ -1,37 +1,94 @@
 #!/usr/bin/env bash
-# Builds lib/runtime/wasm/simd/kernels.c into the two WebAssembly binaries cvkit ships (one importing
-# an ordinary memory, one importing the shared memory of tfjs's threaded wasm build) and embeds
-# them in lib/runtime/wasm/simd/binary.ts. Needs clang and wasm-ld (Debian: apt-get install clang lld).
-# `scripts/build-simd.sh --check` rebuilds into a temporary folder and fails if the embedded
-# binaries differ (tests/simd.test.ts runs it where clang is installed).
+# Builds the kit's WebAssembly SIMD module (lib/runtime/wasm/simd/kernels.c + gemm.c, linked into one
+# module) into the four binaries cvkit ships and embeds them in lib/runtime/wasm/simd/binary.ts:
+#   plain   / plain shared     wasm SIMD128 only (every engine with SIMD runs it)
+#   relaxed / relaxed shared   gemm.c with relaxed SIMD (-DCVKIT_RELAXED -mrelaxed-simd: fused
+#                              multiply-add); kernels.c is compiled exactly as in the plain flavour
+# each importing an ordinary memory, or the shared memory of tfjs's threaded wasm build.
+# Needs clang >= 16 (clang 14 emits relaxed SIMD's old prototype opcodes, which V8 rejects), its
+# wasm-ld and llvm-objdump: Debian 12: scripts/setup-simd-build.sh (clang-16 lld-16 llvm-16).
+# CLANG=/path/to/clang picks the compiler; else the first of clang-16, /usr/lib/llvm-16/bin/clang,
+# clang-17 ..., clang that is version 16 or later. `scripts/build-simd.sh --find-clang` prints the one
+# it would use (exit 1: none); `scripts/build-simd.sh --check` rebuilds into a temporary folder and
+# fails if the embedded binaries differ (tests/simd.test.ts runs it where a clang >= 16 is found).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-src=lib/runtime/wasm/simd/kernels.c
+
+major() { "$1" --version 2>/dev/null | sed -n 's/.*clang version \([0-9][0-9]*\).*/\1/p' | head -1; }
+find_clang() {
+  local c m
+  for c in ${CLANG:-} clang-16 /usr/lib/llvm-16/bin/clang clang-17 clang-18 clang-19 clang-20 clang; do
+    command -v "$c" >/dev/null 2>&1 || continue
+    m=$(major "$c")
+    if [ -n "$m" ] && [ "$m" -ge 16 ]; then command -v "$c"; return 0; fi
+    if [ -n "${CLANG:-}" ] && [ "$c" = "$CLANG" ]; then echo "CLANG=$CLANG is clang ${m:-?}: 16 or later is needed" >&2; return 1; fi
+  done
+  return 1
+}
+if ! cc=$(find_clang); then
+  echo "build-simd.sh: no clang 16 or later found (clang 14 cannot build relaxed SIMD for V8). Debian 12: bash scripts/setup-simd-build.sh (apt-get install clang-16 lld-16 llvm-16), or set CLANG=/path/to/clang" >&2
+  exit 1
+fi
+if [ "${1:-}" = "--find-clang" ]; then echo "$cc"; exit 0; fi
+# wasm-ld and llvm-objdump of the same LLVM, next to the resolved compiler (clang runs that wasm-ld).
+bindir=$(dirname "$(readlink -f "$cc")")
+objdump=$bindir/llvm-objdump
+if [ ! -x "$objdump" ] || [ ! -x "$bindir/wasm-ld" ]; then
+  ver=$(major "$cc")
+  echo "build-simd.sh: $cc needs wasm-ld and llvm-objdump in $bindir (apt-get install lld-$ver llvm-$ver)" >&2
+  exit 1
+fi
+
+dir=lib/runtime/wasm/simd
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-flags=(--target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -ffreestanding -Wall -Werror
-  -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all)
-clang "${flags[@]}" -o "$out/plain.wasm" "$src"
-clang "${flags[@]}" -matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 -o "$out/shared.wasm" "$src"
+cflags=(--target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -ffreestanding -Wall -Werror)
+ldflags=(-nostdlib -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all)
+shared=(-matomics -mbulk-memory)
+sharedld=(-Wl,--shared-memory -Wl,--max-memory=4294967296)
+for mem in plain shared; do
+  extra=(); link=()
+  if [ "$mem" = shared ]; then extra=("${shared[@]}"); link=("${sharedld[@]}"); fi
+  "$cc" "${cflags[@]}" "${extra[@]}" -c -o "$out/kernels-$mem.o" "$dir/kernels.c"
+  "$cc" "${cflags[@]}" "${extra[@]}" -c -o "$out/gemm-plain-$mem.o" "$dir/gemm.c"
+  "$cc" "${cflags[@]}" "${extra[@]}" -DCVKIT_RELAXED -mrelaxed-simd -c -o "$out/gemm-relaxed-$mem.o" "$dir/gemm.c"
+  for flavour in plain relaxed; do
+    f=$out/$flavour-$mem.wasm
+    "$cc" --target=wasm32 "${extra[@]}" "${ldflags[@]}" "${link[@]}" -o "$f" "$out/kernels-$mem.o" "$out/gemm-$flavour-$mem.o"
+  done
+done
 # The kernels work inside tfjs's memory: they must have no data and use no stack (a stack would
 # live at a fixed address of that memory), so no function may touch a global (__stack_pointer).
-for f in "$out/plain.wasm" "$out/shared.wasm"; do
-  if llvm-objdump -d "$f" | grep -q 'global\.'; then echo "$f uses a global (stack): not allowed" >&2; exit 1; fi
-  if llvm-objdump -h "$f" | grep -qi ' DATA '; then echo "$f has a data section: not allowed" >&2; exit 1; fi
+# A plain binary must hold no relaxed SIMD instruction (opcodes 0xfd 0x100-0x113, which
+# llvm-objdump 16 prints as <unknown> or by their relaxed names); a relaxed one must hold some.
+for f in "$out"/*.wasm; do
+  dis=$("$objdump" -d "$f")
+  if grep -q 'global\.' <<<"$dis"; then echo "$f uses a global (stack): not allowed" >&2; exit 1; fi
+  if "$objdump" -h "$f" | grep -qi ' DATA '; then echo "$f has a data section: not allowed" >&2; exit 1; fi
+  relaxed=$(grep -Ec 'relaxed|<unknown>' <<<"$dis" || true)
+  case "$f" in
+    */plain-*) if [ "$relaxed" -ne 0 ]; then echo "$f contains $relaxed relaxed SIMD instruction(s): not allowed in the plain flavour" >&2; exit 1; fi ;;
+    */relaxed-*) if [ "$relaxed" -eq 0 ]; then echo "$f contains no relaxed SIMD instruction: the relaxed build did not take" >&2; exit 1; fi ;;
+  esac
 done
 node -e '
 const fs = require("fs"), crypto = require("crypto");
-const [src, plain, shared, target, check] = process.argv.slice(1);
-const b64 = (f) => fs.readFileSync(f).toString("base64");
-const text = `// Generated by scripts/build-simd.sh from ${src}: do not edit.\n` +
-  `export const SOURCE_SHA256 = ${JSON.stringify(crypto.createHash("sha256").update(fs.readFileSync(src)).digest("hex"))};\n` +
-  `export const PLAIN_WASM = ${JSON.stringify(b64(plain))};\n` +
-  `export const SHARED_WASM = ${JSON.stringify(b64(shared))};\n`;
+const [dir, compiler, target, check, ...sources] = process.argv.slice(1);
+const b64 = (f) => fs.readFileSync(`${dir}/${f}.wasm`).toString("base64");
+const hashes = Object.fromEntries(sources.map((s) => [s, crypto.createHash("sha256").update(fs.readFileSync(s)).digest("hex")]));
+const text = `// Generated by scripts/build-simd.sh from ${sources.join(" + ")}: do not edit.\n` +
+  `export const SOURCE_SHA256: Record<string, string> = ${JSON.stringify(hashes, null, 2)};\n` +
+  `export const COMPILER = ${JSON.stringify(compiler)};\n` +
+  `export const PLAIN_WASM = ${JSON.stringify(b64("plain-plain"))};\n` +
+  `export const SHARED_WASM = ${JSON.stringify(b64("plain-shared"))};\n` +
+  `export const RELAXED_WASM = ${JSON.stringify(b64("relaxed-plain"))};\n` +
+  `export const RELAXED_SHARED_WASM = ${JSON.stringify(b64("relaxed-shared"))};\n`;
 if (check === "--check") {
   const now = fs.existsSync(target) ? fs.readFileSync(target, "utf8") : "";
-  if (now !== text) { console.error(`${target} is not what ${src} builds to: run scripts/build-simd.sh`); process.exit(1); }
-  console.log(`${target} matches ${src}`);
+  if (now !== text) { console.error(`${target} is not what ${sources.join(" + ")} build to with ${compiler}: run scripts/build-simd.sh`); process.exit(1); }
+  console.log(`${target} matches ${sources.join(" + ")} (${compiler})`);
 } else {
   fs.writeFileSync(target, text);
-  console.log(`wrote ${target} (${fs.statSync(plain).size} + ${fs.statSync(shared).size} bytes of wasm)`);
-}' "$src" "$out/plain.wasm" "$out/shared.wasm" lib/runtime/wasm/simd/binary.ts "${1:-}"
+  const sizes = ["plain-plain", "plain-shared", "relaxed-plain", "relaxed-shared"].map((f) => fs.statSync(`${dir}/${f}.wasm`).size);
+  console.log(`wrote ${target} (${sizes.join(" + ")} bytes of wasm; ${compiler})`);
+}' "$out" "$("$cc" --version | head -1)" "$dir/binary.ts" "${1:-}" "$dir/kernels.c" "$dir/gemm.c"

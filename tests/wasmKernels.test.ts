@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { onBackend, relativeError, useBackend, expectNoLeak } from './helpers';
 import { Random } from '../lib/runtime/random';
 import { conv2dBackpropFilter } from '../lib/runtime/wasm/kernels/convolution';
+import { useKitGemm } from '../lib/runtime/wasm/gemm';
 
 function randomTensor(shape: number[], seed: number): tf.Tensor {
   const rng = new Random(seed);
@@ -121,6 +122,37 @@ test('the filter gradient summed over batch chunks equals the one-shot product',
   tf.dispose([x, dy, whole, chunked]);
 });
 
+describe("Conv2DBackpropFilter's products through the kit's GEMM equal the cpu kernel and the XNNPACK path", () => {
+  // K = batch x output positions >= 32: the kit's GEMM (useKitGemm); CVKIT_KIT_GEMM=0 forces XNNPACK.
+  test.each([
+    { label: '1x1 stride 1 (x^T dy, tiled transpose)', x: [2, 9, 9, 5], f: [1, 1, 5, 7], stride: 1, chunk: 0 },
+    { label: '3x3 same (im2col)', x: [2, 8, 8, 6], f: [3, 3, 6, 9], stride: 1, chunk: 0 },
+    { label: '4x4 stride 2, 3 batch chunks accumulating into dW', x: [5, 8, 8, 3], f: [4, 4, 3, 10], stride: 2, chunk: 2 },
+  ])('$label', async (c) => {
+    const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.f as [number, number, number, number], c.stride, 1, 'same');
+    expect(useKitGemm(c.f[0] * c.f[1] * c.f[2], c.x[0] * info.outHeight * info.outWidth, c.f[3])).toBe(true);
+    const dyShape = [c.x[0], info.outHeight, info.outWidth, c.f[3]];
+    const attrs = { strides: [c.stride, c.stride], pad: 'same', dataFormat: 'NHWC', filterShape: c.f, dilations: [1, 1] };
+    const [cpu] = await onBackend('cpu', () => tf.engine().runKernel('Conv2DBackpropFilter', { x: randomTensor(c.x, 31), dy: randomTensor(dyShape, 32) }, attrs) as tf.Tensor);
+    const perImage = c.f[0] * c.f[1] * c.f[2] * info.outHeight * info.outWidth;
+    const wasmRun = () => conv2dBackpropFilter(randomTensor(c.x, 31) as tf.Tensor4D, randomTensor(dyShape, 32) as tf.Tensor4D, info, c.chunk ? c.chunk * perImage : undefined);
+    const [kit] = await onBackend('wasm', wasmRun);
+    process.env.CVKIT_KIT_GEMM = '0';
+    try {
+      const [xnnpack] = await onBackend('wasm', wasmRun);
+      expect(relativeError(xnnpack, cpu)).toBeLessThan(1e-5);
+    } finally {
+      delete process.env.CVKIT_KIT_GEMM;
+    }
+    expect(relativeError(kit, cpu)).toBeLessThan(1e-5);
+    await useBackend('wasm');
+    const x = randomTensor(c.x, 33) as tf.Tensor4D;
+    const dy = randomTensor(dyShape, 34) as tf.Tensor4D;
+    await expectNoLeak(() => { conv2dBackpropFilter(x, dy, info, c.chunk ? c.chunk * perImage : undefined).dispose(); });
+    tf.dispose([x, dy]);
+  });
+});
+
 describe('Sum and Mean over non-innermost axes on wasm equal the cpu kernels', () => {
   test.each([
     { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: false },
@@ -232,6 +264,11 @@ describe('BatchMatMul with transposed operands on wasm equals the cpu kernel', (
     { a: [2, 40, 33], b: [2, 40, 9], tA: true, tB: false },
     { a: [3, 6, 70], b: [3, 5, 70], tA: false, tB: true },
     { a: [2, 9, 4], b: [1, 5, 9], tA: true, tB: true },
+    // The kit's GEMM (K >= 32, one matrix pair): a Gram matrix F^T F, a dense layer's x^T dy, batch 1.
+    { a: [300, 24], b: [300, 24], tA: true, tB: false },
+    { a: [64, 40], b: [64, 10], tA: true, tB: false },
+    { a: [1, 21, 50], b: [1, 50, 13], tA: false, tB: false },
+    { a: [1, 50, 21], b: [13, 50], tA: true, tB: true },
   ])('a $a (transposed: $tA), b $b (transposed: $tB)', async (c) => {
     const run = () => [tf.matMul(randomTensor(c.a, 23), randomTensor(c.b, 24), c.tA, c.tB)];
     const [cpu] = await onBackend('cpu', run);

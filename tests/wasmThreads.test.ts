@@ -1,6 +1,7 @@
 /**
  * Both cores for the wasm backend (lib/runtime/wasm/threads.ts): tfjs's threaded wasm build starts
- * under Node, gives the same gradients as the single-threaded build, and lets the process exit.
+ * under Node, gives the same gradients as the single-threaded build, runs the kit's GEMM on 2 threads
+ * on its shared memory (lib/runtime/wasm/gemm.ts), and lets the process exit.
  * Run in child processes on the built kit (dist/), as a user's script would: if a tfjs upgrade
  * changes what the loader relies on, these fail.
  */
@@ -13,6 +14,8 @@ const root = path.join(__dirname, '..');
 const script = `
 const { initRuntime, tf } = require('./dist/lib/runtime');
 const { setWasmThreads, wasmThreadCount } = require('./dist/lib/runtime/wasm/threads');
+const { gemmThreads, kitMatMul } = require('./dist/lib/runtime/wasm/gemm');
+const { memoryOf } = require('./dist/lib/runtime/wasm/simd');
 (async () => {
   const info = await initRuntime({ quiet: true });
   const started = wasmThreadCount();
@@ -27,6 +30,10 @@ const { setWasmThreads, wasmThreadCount } = require('./dist/lib/runtime/wasm/thr
   const grads = tf.grads(net)([x, w, d]);
   const sums = grads.map((g) => Array.from(g.dataSync()).reduce((s, v) => s + Math.abs(v), 0));
   const shared = tf.backend().wasm.HEAPF32.buffer instanceof SharedArrayBuffer;
+  // The kit's GEMM with the threads it picks here (2: a helper worker on tfjs's shared memory), against XNNPACK.
+  const gemm = gemmThreads(memoryOf(tf.backend()));
+  const ga = tf.randomUniform([301, 200], -1, 1, 'float32', 4), gb = tf.randomUniform([200, 70], -1, 1, 'float32', 5);
+  const gemmErr = tf.tidy(() => { const ref = tf.matMul(ga, gb); return tf.max(tf.abs(tf.sub(kitMatMul(ga, gb, { threads: gemm }), ref))).dataSync()[0] / tf.max(tf.abs(ref)).dataSync()[0]; });
   // Ten shrink/regrow cycles, as the data-parallel rows of a bench run do (replicas train between them);
   // the build pre-starts 2 x 4 workers, each regrowth uses one: without new ones the 8th cycle stayed on 1 thread.
   const shrunk = [], restored = [];
@@ -37,11 +44,11 @@ const { setWasmThreads, wasmThreadCount } = require('./dist/lib/runtime/wasm/thr
     setWasmThreads(previous);
     restored.push(wasmThreadCount());
   }
-  console.log(JSON.stringify({ detail: info.detail, started, shrunk, restored, sums, shared }));
+  console.log(JSON.stringify({ detail: info.detail, started, shrunk, restored, sums, shared, gemm, gemmErr }));
 })();
 `;
 
-function run(threads: string): { detail: string; started: number; shrunk: number[]; restored: number[]; sums: number[]; shared: boolean } {
+function run(threads: string): { detail: string; started: number; shrunk: number[]; restored: number[]; sums: number[]; shared: boolean; gemm: number; gemmErr: number } {
   const r = spawnSync(process.execPath, ['-e', script], {
     cwd: root, encoding: 'utf8', timeout: 90_000,
     env: { ...process.env, CVKIT_THREADS: threads, CVKIT_BACKEND: 'wasm' },
@@ -56,7 +63,7 @@ test('the threaded build is there to load (fails when a tfjs upgrade moves its w
   expect(threadedBuildProblem()).toBeNull();
 });
 
-test('CVKIT_THREADS=2 starts a 2-thread pool; its gradients equal the 1-thread build; the pool shrinks and regrows, ten times over; the process exits', () => {
+test('CVKIT_THREADS=2 starts a 2-thread pool; its gradients equal the 1-thread build; the kit GEMM runs on 2 threads; the pool shrinks and regrows, ten times over; the process exits', () => {
   const two = run('2');
   const one = run('1');
   expect(two.started).toBe(2);
@@ -65,6 +72,10 @@ test('CVKIT_THREADS=2 starts a 2-thread pool; its gradients equal the 1-thread b
   expect(one.detail).toMatch(/1 thread\b/);
   expect(two.shared).toBe(true); // the SIMD module was instantiated on shared memory
   expect(one.shared).toBe(false);
+  expect(two.gemm).toBe(2); // the kit's GEMM split over the main thread and its helper
+  expect(one.gemm).toBe(1);
+  expect(two.gemmErr).toBeLessThan(1e-5);
+  expect(one.gemmErr).toBeLessThan(1e-5);
   expect(two.sums.length).toBe(3);
   // Every cycle shrinks to 1 and regrows to 2 (the pre-started workers once ran out after seven).
   expect(two.shrunk).toEqual(Array(10).fill(1));

@@ -75,7 +75,7 @@ export async function runBenchmark(options: { quick?: boolean; profile?: boolean
   }
   let peaks: Peaks | undefined;
   if (runnable.includes('wasm')) {
-    log('measuring the machine\'s peaks (wasm SIMD loop, wasm and native matrix products)');
+    log('measuring the machine\'s peaks (wasm SIMD loops, wasm and native matrix products)');
     await tf.setBackend('wasm');
     peaks = await measurePeaks({ quick: options.quick, torch: !torchReason });
   }
@@ -123,6 +123,7 @@ export function formatReport(report: BenchReport): string {
     `backends: ${report.backends.map((b) => `${b.name} ${b.status}`).join('; ')}`,
     `reference: ${report.torch}`,
     ...(report.peaks ? [`peaks (GFLOP/s): wasm SIMD mul+add loop ${report.peaks.wasmSimd1.toFixed(1)} on 1 thread, ${report.peaks.wasmSimdAll.toFixed(1)} on ${report.peaks.cores}; ` +
+      (report.peaks.wasmFma1 != null ? `relaxed SIMD FMA loop ${report.peaks.wasmFma1.toFixed(1)} on 1 thread, ${(report.peaks.wasmFmaAll ?? NaN).toFixed(1)} on ${report.peaks.cores}; ` : 'relaxed SIMD FMA: not available here; ') +
       `wasm matrix product (XNNPACK, 1024^2) ${report.peaks.wasmGemm.toFixed(1)}` +
       (report.peaks.nativeGemm1 != null ? `; native matrix product (PyTorch's BLAS, 2048^2) ${report.peaks.nativeGemm1.toFixed(1)} on 1 thread, ${(report.peaks.nativeGemm2 ?? NaN).toFixed(1)} on 2` : '')] : []),
     '',

@@ -4,6 +4,8 @@
  *  - wasm SIMD: the kit's `peak_mul_add` loop (lib/runtime/wasm/simd/kernels.c: multiplies and adds on
  *    independent accumulators in registers; wasm SIMD128 has no fused multiply-add) on 1 thread and on
  *    every core at once (one worker thread per core);
+ *  - relaxed SIMD: the same with relaxed SIMD's fused multiply-add (`peak_madd` of the relaxed flavour,
+ *    lib/runtime/wasm/simd/gemm.c), when this engine has relaxed SIMD (lib/runtime/wasm/simd.ts);
  *  - wasm GEMM: tfjs's MatMul (XNNPACK) of 1024 x 1024 matrices, with the backend's threads;
  *  - native GEMM: PyTorch's matrix product of 2048 x 2048 (the BLAS it loads), 1 and 2 threads, when
  *    PyTorch is here.
@@ -12,38 +14,49 @@ import { spawnSync } from 'child_process';
 import * as os from 'os';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { PLAIN_WASM } from '../runtime/wasm/simd/binary';
+import { PLAIN_WASM, RELAXED_WASM } from '../runtime/wasm/simd/binary';
+import { simdFlavour } from '../runtime/wasm/simd';
 
 export interface Peaks {
   wasmSimd1: number;
   wasmSimdAll: number;
+  /** The relaxed-SIMD fused multiply-add loop, 1 thread and every core (absent without relaxed SIMD). */
+  wasmFma1?: number;
+  wasmFmaAll?: number;
   cores: number;
   wasmGemm: number;
   nativeGemm1?: number;
   nativeGemm2?: number;
 }
 
-/** The loop's GFLOP/s in this thread: best of 3 runs of `iterations` rounds (64 FLOPs each). Self-contained: it also runs in workers. */
-function loopGflops(bytes: Uint8Array, iterations: number): number {
+/** A peak loop: the binary (base64), its export, FLOPs per round. */
+interface Loop { bytes: string; name: 'peak_mul_add' | 'peak_madd'; flops: number; relaxed: boolean }
+const MUL_ADD: Loop = { bytes: PLAIN_WASM, name: 'peak_mul_add', flops: 64, relaxed: false };
+const FMA: Loop = { bytes: RELAXED_WASM, name: 'peak_madd', flops: 96, relaxed: true };
+
+/** The loop's GFLOP/s in this thread: best of 3 runs of `iterations` rounds. Self-contained: it also runs in workers. */
+function loopGflops(loop: Loop, iterations: number): number {
+  // Relaxed SIMD is behind a flag in Node 20 (lib/runtime/wasm/simd.ts switches it on the same way).
+  if (loop.relaxed) require('v8').setFlagsFromString('--experimental-wasm-relaxed-simd');
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const W = (globalThis as any).WebAssembly;
   const memory = new W.Memory({ initial: 16 });
-  const peak = new W.Instance(new W.Module(bytes), { env: { memory } }).exports.peak_mul_add as (n: number) => number;
+  const peak = new W.Instance(new W.Module(Buffer.from(loop.bytes, 'base64')), { env: { memory } }).exports[loop.name] as (n: number) => number;
   peak(1000);
   let best = 0;
   for (let r = 0; r < 3; r++) {
     const t = process.hrtime.bigint();
     peak(iterations);
     const s = Number(process.hrtime.bigint() - t) / 1e9;
-    best = Math.max(best, (64 * iterations) / s / 1e9);
+    best = Math.max(best, (loop.flops * iterations) / s / 1e9);
   }
   return best;
 }
 
-async function loopOnEveryCore(iterations: number, cores: number): Promise<number> {
-  const src = `${loopGflops.toString()}\nconst { parentPort, workerData } = require('worker_threads');\nparentPort.postMessage(loopGflops(Buffer.from(workerData.bytes, 'base64'), workerData.iterations));`;
+async function loopOnEveryCore(loop: Loop, iterations: number, cores: number): Promise<number> {
+  const src = `${loopGflops.toString()}\nconst { parentPort, workerData } = require('worker_threads');\nparentPort.postMessage(loopGflops(workerData.loop, workerData.iterations));`;
   const results = await Promise.all(Array.from({ length: cores }, () => new Promise<number>((resolve, reject) => {
-    const w = new Worker(src, { eval: true, workerData: { bytes: PLAIN_WASM, iterations } });
+    const w = new Worker(src, { eval: true, workerData: { loop, iterations } });
     w.once('message', (v: number) => { resolve(v); void w.terminate(); });
     w.once('error', reject);
   })));
@@ -78,10 +91,14 @@ function torchGemm(threads: number): number | undefined {
 export async function measurePeaks(options: { quick?: boolean; torch?: boolean } = {}): Promise<Peaks> {
   const iterations = options.quick ? 2e7 : 6e7;
   const cores = os.cpus().length;
-  const wasmSimd1 = loopGflops(Buffer.from(PLAIN_WASM, 'base64'), iterations);
-  const wasmSimdAll = await loopOnEveryCore(iterations, cores);
+  const wasmSimd1 = loopGflops(MUL_ADD, iterations);
+  const wasmSimdAll = await loopOnEveryCore(MUL_ADD, iterations, cores);
   const wasmGemm = gemm(1024);
   const peaks: Peaks = { wasmSimd1, wasmSimdAll, cores, wasmGemm };
+  if (simdFlavour().flavour === 'relaxed') {
+    peaks.wasmFma1 = loopGflops(FMA, iterations);
+    peaks.wasmFmaAll = await loopOnEveryCore(FMA, iterations, cores);
+  }
   if (options.torch) {
     peaks.nativeGemm1 = torchGemm(1);
     peaks.nativeGemm2 = torchGemm(2);

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerComposedKernel, runComposed } from '../../composedKernel';
 import { activeHeapBackend, isWasmHeapBackend, offsetOf, uninitialisedTensor, viewOf, withScratch } from '../heap';
 import { simdKernels, transposedMatrix } from '../simd';
+import { gemmInto, kitMatMul, useKitGemm } from '../gemm';
 import { overrideKernel } from '../override';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -69,29 +70,49 @@ export function im2colTransposed(x: tf.Tensor4D, info: tf.backend_util.Conv2DInf
 
 /**
  * dL/dW of a 2-D convolution as im2col matrix products, in batch chunks:
- * dW [kh*kw*Cin, Cout] = sum over chunks of patches^T [kh*kw*Cin, rows] x dy [rows, Cout], MatMuls
- * without transposed operands (XNNPACK's fast path on wasm).
+ * dW [kh*kw*Cin, Cout] = sum over chunks of patches^T [kh*kw*Cin, rows] x dy [rows, Cout], by the kit's
+ * GEMM (lib/runtime/wasm/gemm.ts; each chunk accumulates into dW) where `useKitGemm` says it wins, else
+ * by untransposed XNNPACK MatMuls (XNNPACK's fast path on wasm) summed.
  */
 export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, info: tf.backend_util.Conv2DInfo, maxFloats = IM2COL_MAX_FLOATS): tf.Tensor4D {
   const [kh, kw, cin, cout] = [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels];
   const n = x.shape[0];
+  const kit = useKitGemm(kh * kw * cin, n * info.outHeight * info.outWidth, cout);
   if (kh === 1 && kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && info.outHeight === x.shape[1] && info.outWidth === x.shape[2]) {
     // A 1x1 convolution's patches are the input itself: dW = x^T dy (the transpose is tiled, see BatchMatMul).
     const rows = n * info.outHeight * info.outWidth;
-    return tf.matMul(x.reshape([rows, cin]), dy.reshape([rows, cout]), true, false).reshape([1, 1, cin, cout]) as tf.Tensor4D;
+    return tf.tidy(() => {
+      const x2 = x.reshape([rows, cin]);
+      const dy2 = dy.reshape([rows, cout]);
+      const dw = kit ? kitMatMul(transposedMatrix(x2), dy2) : tf.matMul(x2, dy2, true, false);
+      return dw.reshape([1, 1, cin, cout]) as tf.Tensor4D;
+    });
   }
   const perImage = kh * kw * cin * info.outHeight * info.outWidth;
   const chunk = Math.max(1, Math.min(n, Math.floor(maxFloats / perImage)));
+  const backend = kit ? activeHeapBackend() : null;
+  const dw = kit ? uninitialisedTensor([kh * kw * cin, cout]) : null;
   let sum: tf.Tensor | null = null;
   for (let b0 = 0; b0 < n; b0 += chunk) {
     const b1 = Math.min(n, b0 + chunk);
     const rows = (b1 - b0) * info.outHeight * info.outWidth;
-    const patchesT = im2colTransposed(x, info, b0, b1);
-    const dyChunk = (b0 === 0 && b1 === n ? dy : dy.slice([b0, 0, 0, 0], [b1 - b0, -1, -1, -1])).reshape([rows, cout]);
-    const part = tf.matMul(patchesT, dyChunk) as tf.Tensor2D;
-    sum = sum == null ? part : tf.add(sum, part);
+    tf.tidy(() => {
+      const patchesT = im2colTransposed(x, info, b0, b1);
+      const dyChunk = (b0 === 0 && b1 === n ? dy : dy.slice([b0, 0, 0, 0], [b1 - b0, -1, -1, -1])).reshape([rows, cout]);
+      if (dw != null) {
+        gemmInto(backend!, patchesT, dyChunk, dw, b0 > 0); // the later chunks add to dW
+      } else {
+        const part = tf.matMul(patchesT, dyChunk);
+        const next = sum == null ? part : tf.add(sum, part);
+        if (sum != null) sum.dispose();
+        sum = tf.keep(next);
+      }
+    });
   }
-  return sum!.reshape([kh, kw, cin, cout]) as tf.Tensor4D;
+  const result: tf.Tensor = dw ?? sum!;
+  const out = result.reshape([kh, kw, cin, cout]) as tf.Tensor4D;
+  result.dispose(); // the reshape shares its memory
+  return out;
 }
 
 /**

@@ -39,7 +39,7 @@ export const WASM_KERNELS: readonly WasmKernel[] = [
   {
     kernel: 'Conv2DBackpropFilter', family: 'convolution', kind: 'missing', register: registerConv2DBackpropFilter,
     why: 'missing',
-    how: 'transposed im2col built by the SIMD module (`im2col_t`: channel-major padded copy in 4x4 transposes, then a run of outW floats per filter tap, channel and output row), one untransposed XNNPACK MatMul per batch chunk (<= 128 MB of patches); 1x1 stride-1 convolutions skip im2col (dW = x^T dy)',
+    how: "transposed im2col built by the SIMD module (`im2col_t`: channel-major padded copy in 4x4 transposes, then a run of outW floats per filter tap, channel and output row), one matrix product per batch chunk (<= 128 MB of patches): the kit's GEMM (`gemm`, 4x8 register tiles, relaxed-SIMD FMA where the engine has it, 2 threads with tfjs's threaded build; chunks accumulate into dW), or an untransposed XNNPACK MatMul where that is faster (reductions shorter than 32, one output channel); 1x1 stride-1 convolutions skip im2col (dW = x^T dy, tiled transpose then the same product)",
   },
   {
     kernel: 'Conv2DBackpropInput', family: 'convolution', kind: 'replaces', register: registerConv2DBackpropInput,
@@ -68,8 +68,8 @@ export const WASM_KERNELS: readonly WasmKernel[] = [
   },
   {
     kernel: 'BatchMatMul', family: 'matMul', kind: 'replaces', register: registerTransposedBatchMatMul,
-    why: "with a transposed operand: the stock kernel's transposed paths miss XNNPACK's fast GEMM",
-    how: 'SIMD transpose into the heap (`transpose_last_two`), then the stock untransposed kernel',
+    why: "with a transposed operand: the stock kernel's transposed paths miss XNNPACK's fast GEMM; one float32 matrix pair (Gram matrices, dense layers' weight gradients): the kit's GEMM is faster",
+    how: "SIMD transpose into the heap (`transpose_last_two`), then the kit's GEMM for one [M, K] x [K, N] pair with K >= 32 and N >= 2, else the stock untransposed kernel",
   },
   {
     kernel: 'Sum', family: 'reduction', kind: 'replaces', register: (b) => registerContiguousReduction('Sum', b),
