@@ -269,11 +269,29 @@ describe('BatchMatMul with transposed operands on wasm equals the cpu kernel', (
     { a: [64, 40], b: [64, 10], tA: true, tB: false },
     { a: [1, 21, 50], b: [1, 50, 13], tA: false, tB: false },
     { a: [1, 50, 21], b: [13, 50], tA: true, tB: true },
+    // Batches through the kit's GEMM (>= 4096 multiply-adds a product): same batch, one side broadcast, rank 4.
+    { a: [4, 64, 16], b: [4, 64, 16], tA: true, tB: false },
+    { a: [4, 50, 16], b: [16, 20], tA: false, tB: false },
+    { a: [1, 30, 40], b: [3, 12, 40], tA: false, tB: true },
+    { a: [2, 3, 40, 33], b: [2, 3, 40, 9], tA: true, tB: false },
   ])('a $a (transposed: $tA), b $b (transposed: $tB)', async (c) => {
     const run = () => [tf.matMul(randomTensor(c.a, 23), randomTensor(c.b, 24), c.tA, c.tB)];
     const [cpu] = await onBackend('cpu', run);
     const [wasm] = await onBackend('wasm', run);
     expect(relativeError(wasm, cpu)).toBeLessThan(1e-5);
+    // the output's shape is the stock kernel's (the broadcast batch shape, then M x N)
+    const shapeOf = () => tf.tidy(() => tf.matMul(randomTensor(c.a, 23), randomTensor(c.b, 24), c.tA, c.tB).shape);
+    await useBackend('cpu');
+    const cpuShape = shapeOf();
+    await useBackend('wasm');
+    expect(shapeOf()).toEqual(cpuShape);
+  });
+
+  test('batches of products of 4096 multiply-adds or more go to the kit\'s GEMM (tfjs\'s batched kernel took 5-11 ms for each of lesson 06\'s batch-4 Gram products)', () => {
+    expect(useKitGemm(16, 4096, 16, 4)).toBe(true);
+    expect(useKitGemm(4096, 16, 16, 4)).toBe(true);
+    expect(useKitGemm(4, 9, 5, 2)).toBe(false);
+    expect(useKitGemm(4096, 16, 16, 1)).toBe(false); // one pair with K < 32 stays with XNNPACK
   });
 
   test('leaves no tensors or heap allocations behind', async () => {

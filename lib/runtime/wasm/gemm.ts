@@ -36,10 +36,17 @@ export interface GemmOptions {
  * 1.3x or more on 2) and the plain one matched or beat it (0.94-5x on 1 thread, 0.99x or more on 2). XNNPACK stays faster on short
  * reductions (K < 32: pix2pix's 2x2 dW [4096, 4] x [4, 256], 0.34 ms on 2 threads against 0.38
  * relaxed, 0.47 plain) and on matrix-vector products (N = 1: PatchGAN's last dW, 0.53 ms against 0.54
- * relaxed, 0.75 plain). CVKIT_KIT_GEMM=0 sends every product to XNNPACK (to compare).
+ * relaxed, 0.75 plain). A BATCH of products (`batch` > 1: lesson 06's Gram matrices of a batch of
+ * images and their gradients) is the kit's whenever it has 4096 or more multiply-adds per product:
+ * tfjs's wasm BatchMatMul does not hand a batch to XNNPACK as one call, and took 5.5-11 ms for each of
+ * the transform net's batch-4 Gram products ([4, 4096, 16] x [4, 16, 16], [4, 64, 128] x [4, 128, 128],
+ * ...) against 0.36-1.4 ms for the kit's GEMM looping over the batch (relaxed SIMD, 2 threads; 2.8x on
+ * [4, 4096, 8] x [4, 8, 8]; equal on [4, 64, 32] x [4, 32, 1]). CVKIT_KIT_GEMM=0 sends every product
+ * to XNNPACK (to compare).
  */
-export function useKitGemm(m: number, k: number, n: number): boolean {
+export function useKitGemm(m: number, k: number, n: number, batch = 1): boolean {
   if (process.env.CVKIT_KIT_GEMM === '0') return false;
+  if (batch > 1) return m * k * n >= 4096;
   return m >= 1 && k >= 32 && n >= 2;
 }
 
@@ -215,6 +222,28 @@ export function gemmInto(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.Tenso
   const threads = Math.max(1, Math.min(2, options.threads ?? (2 * m * n * k < GEMM_TWO_THREAD_FLOPS ? 1 : gemmThreads(memory))));
   withScratch(backend, threads * gemmScratchFloats(k, n), (packed) => {
     gemmOnMemory(memory, m, n, k, offsetOf(backend, a), k, offsetOf(backend, b), n, offsetOf(backend, out), n, accumulate, packed, { ...options, threads });
+  });
+}
+
+/**
+ * out[i] = a[i] x b[i] for i < batch, for wasm TensorInfos holding `batch` row-major [M, K], [K, N] and
+ * [M, N] matrices back to back; an operand with one matrix (`a` or `b` of batch 1) is used for every i.
+ * One packing scratch for all; each product 1 or 2 threads as `gemmInto`.
+ */
+export function gemmBatchInto(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, out: tf.TensorInfo, batch: number, m: number, k: number, n: number, options: GemmOptions = {}): void {
+  const count = (t: tf.TensorInfo) => t.shape.reduce((x, y) => x * y, 1);
+  const strideA = count(a) === m * k ? 0 : m * k, strideB = count(b) === k * n ? 0 : k * n;
+  if (count(a) !== (strideA === 0 ? 1 : batch) * m * k || count(b) !== (strideB === 0 ? 1 : batch) * k * n || count(out) !== batch * m * n) {
+    throw new Error(`cvkit GEMM: [${a.shape}] x [${b.shape}] -> [${out.shape}] is not ${batch} products of [${m}, ${k}] x [${k}, ${n}]`);
+  }
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error(`cvkit GEMM: float32 only, got ${a.dtype} x ${b.dtype}`);
+  const memory = memoryOf(backend);
+  const threads = Math.max(1, Math.min(2, options.threads ?? (2 * m * n * k < GEMM_TWO_THREAD_FLOPS ? 1 : gemmThreads(memory))));
+  withScratch(backend, threads * gemmScratchFloats(k, n), (packed) => {
+    const [oa, ob, oc] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
+    for (let i = 0; i < batch; i++) {
+      gemmOnMemory(memory, m, n, k, oa + 4 * i * strideA, k, ob + 4 * i * strideB, n, oc + 4 * i * m * n, n, false, packed, { ...options, threads });
+    }
   });
 }
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isWasmHeapBackend } from '../heap';
 import { transposeLastTwo } from '../simd';
-import { gemmInto, useKitGemm } from '../gemm';
+import { gemmBatchInto, useKitGemm } from '../gemm';
 import { overrideKernel } from '../override';
 
 /**
@@ -24,11 +24,14 @@ export function registerTransposedBatchMatMul(backendName: string): void {
     const b = inputs.b as tf.TensorInfo;
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || !isWasmHeapBackend(backend)) return stock(args);
     const batchOf = (t: tf.TensorInfo) => t.shape.slice(0, -2).reduce((x, y) => x * y, 1);
-    const single = a.shape.length >= 2 && b.shape.length >= 2 && batchOf(a) === 1 && batchOf(b) === 1;
+    const [batchA, batchB] = [batchOf(a), batchOf(b)];
+    // one matrix pair, or a batch of pairs (the same batch shape, or one side a single matrix)
+    const sameBatch = batchA === batchB && a.shape.slice(0, -2).join() === b.shape.slice(0, -2).join();
+    const paired = a.shape.length >= 2 && b.shape.length >= 2 && (sameBatch || batchA === 1 || batchB === 1);
     const m = a.shape[a.shape.length - (transposeA ? 1 : 2)];
     const k = a.shape[a.shape.length - (transposeA ? 2 : 1)];
     const n = b.shape[b.shape.length - (transposeB ? 2 : 1)];
-    const kit = single && b.shape[b.shape.length - (transposeB ? 1 : 2)] === k && useKitGemm(m, k, n);
+    const kit = paired && b.shape[b.shape.length - (transposeB ? 1 : 2)] === k && useKitGemm(m, k, n, Math.max(batchA, batchB));
     if (!kit && !transposeA && !transposeB) return stock(args);
     const temps: tf.TensorInfo[] = [];
     const untransposed = (t: tf.TensorInfo, flag: boolean | undefined) => {
@@ -41,12 +44,12 @@ export function registerTransposedBatchMatMul(backendName: string): void {
       const ua = untransposed(a, transposeA);
       const ub = untransposed(b, transposeB);
       if (!kit) return stock({ ...args, inputs: { a: ua, b: ub }, attrs: { ...attrs, transposeA: false, transposeB: false } });
-      // The output's shape is the stock kernel's: [...broadcast batch (all 1), M, N].
-      const rank = Math.max(a.shape.length, b.shape.length);
-      const out = backend.makeOutput([...Array(rank - 2).fill(1), m, n], 'float32');
-      const matrix = (t: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo => ({ dataId: t.dataId, shape: [rows, cols], dtype: 'float32' });
+      // The output's shape is the stock kernel's: [...broadcast batch, M, N].
+      const batchShape = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+      const out = backend.makeOutput([...batchShape, m, n], 'float32');
+      const batch = Math.max(batchA, batchB);
       try {
-        gemmInto(backend, matrix(ua, m, k), matrix(ub, k, n), matrix(out, m, n));
+        gemmBatchInto(backend, ua, ub, out, batch, m, k, n);
       } catch (err) {
         backend.disposeData(out.dataId);
         throw err;
