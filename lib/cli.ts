@@ -31,10 +31,11 @@ commands:
         Train the shapes (or MNIST) classifier of lesson 01 (5 seeded epochs; --budget: for that
         many seconds instead) and save model.json + weights.bin (default
         datasets/weights/shapes-classifier, mnist-classifier).
-  bench [--quick] [--profile] [--json FILE]
+  bench [--quick] [--profile] [--json FILE] [--only ID,...]
         Time the kit's training steps (classifiers, conditional GANs, pix2pix, Gram style loss, style transfer, hourglass, segmentation), inference and
         Grad-CAM on each backend, beside PyTorch; --profile adds each workload's top kernels;
-        --quick: fewer timed steps (6.5 minutes on 2 idle cores with PyTorch beside it).
+        --quick: fewer timed steps (6.5 minutes on 2 idle cores with PyTorch beside it);
+        --only: just these workloads, by id (a file name of lib/bench/workloads: e.g. styleTransfer,gemm).
   start [<assignment> | <notebook.ipynb> | <folder>] [--port N] [--quick]
         Start Jupyter Notebook on 127.0.0.1 with the project's TypeScript (tslab) kernel, opened on
         notebooks/ (npm start), on your own copy of an assignment (work/<id>.ipynb, made from the
@@ -299,11 +300,15 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'bench': {
-        const p = parse(rest, ['json']);
-        checkFlags(p, ['json', 'quick', 'profile']);
+        const p = parse(rest, ['json', 'only']);
+        checkFlags(p, ['json', 'quick', 'profile', 'only']);
         if (p.flags.json === true) throw new UsageError('--json needs a file name');
-        const { runBenchmark, formatReport, reportJson } = await import('./bench/benchmark');
-        const report = await runBenchmark({ quick: !!p.flags.quick, profile: !!p.flags.profile });
+        if (p.flags.only === true) throw new UsageError('--only needs workload ids, e.g. --only styleTransfer,gemm');
+        const { runBenchmark, formatReport, reportJson, benchWorkloadIds } = await import('./bench/benchmark');
+        const only = typeof p.flags.only === 'string' ? p.flags.only.split(',').map((id) => id.trim()).filter((id) => id !== '') : undefined;
+        const unknown = (only ?? []).filter((id) => !benchWorkloadIds().includes(id));
+        if (unknown.length > 0) throw new UsageError(`--only: no workload ${unknown.map((u) => `'${u}'`).join(', ')} (known: ${benchWorkloadIds().join(', ')})`);
+        const report = await runBenchmark({ quick: !!p.flags.quick, profile: !!p.flags.profile, only });
         console.log('\n' + formatReport(report));
         if (typeof p.flags.json === 'string') {
           fs.writeFileSync(p.flags.json, JSON.stringify(reportJson(report), null, 2));

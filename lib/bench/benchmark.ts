@@ -39,6 +39,11 @@ export function benchWorkloads(): BenchWorkload[] {
   return found.sort((a, b) => a.order - b.order);
 }
 
+/** The workloads' ids, in the bench's order (what `cvkit bench --only` takes). */
+export function benchWorkloadIds(): string[] {
+  return benchWorkloads().map((w) => w.id);
+}
+
 export interface BenchReport {
   machine: { cpus: string; cores: number; node: string; tfjs: string; wasmThreads: number };
   backends: { name: string; status: string }[];
@@ -50,8 +55,15 @@ export interface BenchReport {
   grading?: GradingThroughput;
 }
 
-/** Runs the benchmark and returns the report (also printed as a table by `cvkit bench`). `skip`: workload ids to leave out. */
-export async function runBenchmark(options: { quick?: boolean; profile?: boolean; grading?: boolean; skip?: string[]; log?: (line: string) => void } = {}): Promise<BenchReport> {
+/**
+ * Runs the benchmark and returns the report (also printed as a table by `cvkit bench`). `skip`: workload
+ * ids to leave out; `only`: the workload ids to run (`cvkit bench --only`), an unknown id is an error
+ * naming the known ones.
+ */
+export async function runBenchmark(options: { quick?: boolean; profile?: boolean; grading?: boolean; skip?: string[]; only?: string[]; log?: (line: string) => void } = {}): Promise<BenchReport> {
+  const ids = benchWorkloadIds();
+  const unknown = (options.only ?? []).filter((id) => !ids.includes(id));
+  if (unknown.length > 0) throw new Error(`no bench workload ${unknown.map((u) => `'${u}'`).join(', ')} (known: ${ids.join(', ')})`);
   const log = options.log ?? ((line: string) => console.log(line));
   const info = await initRuntime({ quiet: true });
   const backends: { name: string; status: string }[] = [];
@@ -84,7 +96,7 @@ export async function runBenchmark(options: { quick?: boolean; profile?: boolean
   const measurements: Measurement[] = [];
   let grading: GradingThroughput | undefined;
   for (const w of benchWorkloads()) {
-    if (skip.has(w.id)) continue;
+    if (skip.has(w.id) || (options.only != null && !options.only.includes(w.id))) continue;
     const r = await w.run(ctx);
     measurements.push(...r.measurements);
     grading = r.grading ?? grading;
