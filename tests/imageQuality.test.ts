@@ -4,7 +4,7 @@
  * closed form for diagonal covariances, symmetric), and the x4 super-resolution pairs (low-res = block mean).
  */
 import * as tf from '@tensorflow/tfjs';
-import { psnr, highFrequencyRatio, frechetDistance, symmetricEigen } from '../lib/ops/imageQuality';
+import { psnr, highFrequencyRatio, frechetDistance, symmetricEigen, colourHistogram, colourHistogramIntersection } from '../lib/ops/imageQuality';
 import { superResolutionPairs } from '../datasets/superResolution';
 
 beforeAll(async () => { await tf.setBackend('cpu'); });
@@ -45,4 +45,23 @@ test('Fréchet distance: 0 for the same set, the diagonal closed form, symmetric
   expect(frechetDistance(a, b)).toBeCloseTo(frechetDistance(b, a), 6);
   const { values } = symmetricEigen(Float64Array.from([2, 1, 1, 2]), 2);
   expect(Array.from(values).sort()).toEqual([1, 3].map((v) => expect.closeTo(v, 10)) as unknown as number[]);
+});
+
+describe('colour histogram intersection', () => {
+  test('1 for the same colours in another layout, 0 for disjoint colours, symmetric, a fraction for a half overlap', () => {
+    // left half red, right half blue; and the same pixels mirrored: the same histogram
+    const img = tf.tidy(() => tf.concat([tf.tile(tf.tensor4d([0.9, 0.1, 0.1], [1, 1, 1, 3]), [1, 4, 2, 1]), tf.tile(tf.tensor4d([0.1, 0.1, 0.9], [1, 1, 1, 3]), [1, 4, 2, 1])], 2)) as tf.Tensor4D;
+    const mirrored = tf.reverse(img, 2) as tf.Tensor4D;
+    expect(colourHistogramIntersection(img, mirrored)).toBeCloseTo(1, 10);
+    const green = tf.tidy(() => tf.tile(tf.tensor4d([0.1, 0.9, 0.1], [1, 1, 1, 3]), [1, 4, 4, 1])) as tf.Tensor4D;
+    expect(colourHistogramIntersection(img, green)).toBe(0);
+    const red = tf.tidy(() => tf.tile(tf.tensor4d([0.9, 0.1, 0.1], [1, 1, 1, 3]), [1, 4, 4, 1])) as tf.Tensor4D;
+    expect(colourHistogramIntersection(img, red)).toBeCloseTo(0.5, 10);
+    expect(colourHistogramIntersection(red, img)).toBeCloseTo(0.5, 10);
+    const h = colourHistogram(img, 2);
+    expect(h.length).toBe(8);
+    expect(h.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(() => colourHistogram(tf.zeros([1, 2, 2, 1]) as tf.Tensor4D)).toThrow(/RGB/);
+    tf.dispose([img, mirrored, green, red]);
+  });
 });

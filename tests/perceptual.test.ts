@@ -10,9 +10,10 @@ import { useBackend, relativeError, expectNoLeak } from './helpers';
 import { buildLossNetwork, featureExtractor } from '../lib/nn/lossNetwork';
 import { buildStyleTransformNet, buildSuperResolutionNet } from '../lib/nn/transformNet';
 import { instanceNorm, InstanceNormalization } from '../lib/nn/instanceNorm';
+import { reflectionPad, reflectionPadding, ReflectionPadding2D } from '../lib/nn/reflectionPad';
 import { gramMatrix, styleLoss, featureCovariance, balancedLayerWeights } from '../lib/perceptual/styleLoss';
 import { contentLoss, totalVariation, featureNet, gramsOf, perceptualLoss, contentFeatures, extractFeatures } from '../lib/perceptual/perceptualLoss';
-import { createTransformTrainer, transformStep } from '../lib/perceptual/transformStep';
+import { createTransformTrainer, transformStep, borderChangeRatio } from '../lib/perceptual/transformStep';
 import { optimizeImage, imageObjective } from '../lib/perceptual/imageOptimization';
 import { shufflePatches, shufflePositions, featureAndGramDistances } from '../lib/perceptual/patchShuffle';
 import { nearestMeanAccuracies } from '../lib/perceptual/featureProbe';
@@ -159,6 +160,67 @@ describe('networks', () => {
     expect(relativeError((loaded.predict(x) as tf.Tensor).dataSync(), (model.predict(x) as tf.Tensor).dataSync())).toBeLessThan(1e-5);
     fs.rmSync(dir, { recursive: true, force: true });
     tf.dispose([x, y, mean, variance]);
+  });
+
+  test('reflection padding mirrors the border without repeating the edge, and its gradient adds what the mirrored pixels received', async () => {
+    // x [1, 3, 4, 1] = 0..11 row by row; padded by 2: row -1 is row 1, row -2 is row 2 (PyTorch's ReflectionPad2d)
+    const x = tf.tensor4d(Array.from({ length: 12 }, (_, i) => i), [1, 3, 4, 1]);
+    const padded = reflectionPad(x, 2);
+    expect(padded.shape).toEqual([1, 7, 8, 1]);
+    const p = padded.arraySync()[0].map((row) => row.map((v) => v[0]));
+    expect(p[2]).toEqual([2, 1, 0, 1, 2, 3, 2, 1]);
+    expect(p[0]).toEqual(p[4]);
+    expect(p[1]).toEqual(p[3]);
+    expect(p[6]).toEqual(p[2]);
+    // gradient: the same padding from slices, reverses and concatenations, differentiated by tfjs
+    const byConcat = (t: tf.Tensor4D, q: number) => {
+      const [, h, w] = t.shape;
+      const a = tf.concat([tf.reverse(t.slice([0, 1, 0, 0], [-1, q, -1, -1]), 1), t, tf.reverse(t.slice([0, h - q - 1, 0, 0], [-1, q, -1, -1]), 1)], 1);
+      return tf.concat([tf.reverse(a.slice([0, 0, 1, 0], [-1, -1, q, -1]), 2), a, tf.reverse(a.slice([0, 0, w - q - 1, 0], [-1, -1, q, -1]), 2)], 2);
+    };
+    const z = uniform(21, [2, 6, 5, 3]) as tf.Tensor4D;
+    const weights = uniform(22, [2, 10, 9, 3], -1, 1);
+    const ours = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(reflectionPad(t as tf.Tensor4D, 2), weights)))(z);
+    const reference = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(byConcat(t as tf.Tensor4D, 2), weights)))(z);
+    expect(relativeError(ours.dataSync(), reference.dataSync())).toBeLessThan(1e-5);
+    // tfjs's own MirrorPad gradient drops the border's share (why the layer has its own): it differs
+    const stock = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.mirrorPad(t as tf.Tensor4D, [[0, 0], [2, 2], [2, 2], [0, 0]], 'reflect'), weights)))(z);
+    expect(relativeError(stock.dataSync(), reference.dataSync())).toBeGreaterThan(0.1);
+    expect(() => reflectionPad(x, 3)).toThrow(/larger than 3 pixels/);
+    // the wasm heap path (row copies) and the tf-ops path (mirrorPad + folded slices, other backends) agree
+    expect(tf.getBackend()).toBe('wasm');
+    const [zv, wv, ov, gv] = [z.dataSync(), weights.dataSync(), reflectionPad(z, 2).dataSync(), ours.dataSync()];
+    await tf.setBackend('cpu');
+    try {
+      const zc = tf.tensor4d(zv, z.shape), wc = tf.tensor4d(wv, weights.shape as [number, number, number, number]);
+      expect(relativeError(reflectionPad(zc, 2).dataSync(), ov)).toBe(0);
+      expect(relativeError(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(reflectionPad(t as tf.Tensor4D, 2), wc)))(zc).dataSync(), gv)).toBeLessThan(1e-5);
+      tf.dispose([zc, wc]);
+    } finally {
+      await tf.setBackend('wasm');
+    }
+    // the layer survives a save/load and leaks nothing
+    const input = tf.input({ shape: [null, null, 3] });
+    const model = tf.model({ inputs: input, outputs: reflectionPadding({ padding: 1, name: 'pad' }).apply(input) as tf.SymbolicTensor });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvkit-pad-'));
+    await saveModel(model, dir);
+    const loaded = await loadModel(dir);
+    expect(loaded.getLayer('pad')).toBeInstanceOf(ReflectionPadding2D);
+    expect(tf.tidy(() => (loaded.predict(z) as tf.Tensor).shape)).toEqual([2, 8, 7, 3]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    await expectNoLeak(() => { tf.grad((t: tf.Tensor) => tf.sum(reflectionPad(t as tf.Tensor4D, 1)))(z).dispose(); });
+    tf.dispose([x, padded, z, weights, ours, reference, stock]);
+  });
+
+  test('borderChangeRatio: 1 for an even change, large for a frame painted along the border', async () => {
+    const input = uniform(31, [2, 24, 24, 3]) as tf.Tensor4D;
+    const even = tf.add(input, 0.1) as tf.Tensor4D;
+    expect(borderChangeRatio(input, even, 4)).toBeCloseTo(1, 4);
+    const frame = tf.tidy(() => tf.add(input, tf.pad(tf.zeros([2, 16, 16, 3]), [[0, 0], [4, 4], [4, 4], [0, 0]], 0.5).add(0.01)) as tf.Tensor4D);
+    expect(borderChangeRatio(input, frame, 4)).toBeCloseTo(51, 1);
+    expect(() => borderChangeRatio(input, frame, 12)).toThrow(/larger than 24x24/);
+    await expectNoLeak(() => borderChangeRatio(input, even, 4));
+    tf.dispose([input, even, frame]);
   });
 
   test('the style transformation network\'s output has its input\'s shape (any size divisible by 4), pixels in [0, 1]', () => {

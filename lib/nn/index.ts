@@ -5,6 +5,7 @@ export * from './unet';
 export * from './patchGan';
 export * from './styleFeatures';
 export * from './instanceNorm';
+export * from './reflectionPad';
 export * from './lossNetwork';
 export * from './transformNet';
 export * from './segmentation';

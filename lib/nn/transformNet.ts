@@ -9,8 +9,9 @@
  *   up-sampling: nearest x2 then conv 3x3 (f1) -> IN -> ReLU; nearest x2 then conv 3x3 (f0) -> IN -> ReLU
  *   conv to 3 channels (no activation: the output is clipped to [0, 1] only for display)
  * IN = instance norm (lib/nn/instanceNorm.ts). Up-sampling by resize + convolution instead of a
- * transposed convolution avoids checkerboard artefacts (Odena et al. 2016). Zero 'same' padding
- * (the reference uses reflection padding). Reference sizes: f = [32, 64, 128], 5 residual blocks, a
+ * transposed convolution avoids checkerboard artefacts (Odena et al. 2016). Reflection padding before
+ * every convolution, as the reference (lib/nn/reflectionPad.ts; zero 'same' padding as an option).
+ * Reference sizes: f = [32, 64, 128], 5 residual blocks, a
  * 9x9 output convolution; the kit's default f = [16, 32, 48], 4 blocks and a 3x3 output convolution,
  * so that one 128x128 image takes <= 50 ms on wasm (a 9x9 convolution to 3 channels was the slowest
  * layer there, 18% of the time, and f2 = 64 cost 1.4x; measured: docs/design.md, "Perceptual loss").
@@ -25,6 +26,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { instanceNorm } from './instanceNorm';
+import { reflectionPadding } from './reflectionPad';
 
 type S = tf.SymbolicTensor;
 
@@ -45,19 +47,27 @@ export interface StyleTransformOptions {
    * the loss network was never trained, and matched the Gram matrices with a flat green image).
    */
   outputActivation?: 'sigmoid' | 'linear';
+  /**
+   * How every convolution is padded (default 'reflect', as the reference: lib/nn/reflectionPad.ts; 'zero':
+   * tfjs's 'same'. Trained with zero padding and a style loss, the network painted a frame along the
+   * border, where zero padding told it the border was: lesson 06 shows both).
+   */
+  padding?: 'reflect' | 'zero';
   seed?: number;
   name?: string;
 }
 
 /** Layer factory: unique names and seeded He-normal initialisers. */
 class Layers {
-  constructor(private seed: number | undefined) {}
+  constructor(private seed: number | undefined, private reflect = false) {}
   init(std?: number) {
     const seed = this.seed == null ? undefined : this.seed++;
     return std == null ? tf.initializers.heNormal({ seed }) : tf.initializers.randomNormal({ mean: 0, stddev: std, seed });
   }
   conv(x: S, filters: number, kernelSize: number, name: string, options: { strides?: number; useBias?: boolean; std?: number } = {}): S {
-    return tf.layers.conv2d({ filters, kernelSize, strides: options.strides ?? 1, padding: 'same', useBias: options.useBias ?? true, kernelInitializer: this.init(options.std), name }).apply(x) as S;
+    const pad = this.reflect ? (kernelSize - 1) / 2 : 0;
+    if (pad > 0) x = reflectionPadding({ padding: pad, name: `${name}_pad` }).apply(x) as S;
+    return tf.layers.conv2d({ filters, kernelSize, strides: options.strides ?? 1, padding: this.reflect ? 'valid' : 'same', useBias: options.useBias ?? true, kernelInitializer: this.init(options.std), name }).apply(x) as S;
   }
   relu(x: S, name: string): S {
     return tf.layers.reLU({ name }).apply(x) as S;
@@ -80,7 +90,7 @@ function convNorm(L: Layers, x: S, filters: number, kernelSize: number, name: st
 /** Johnson et al.'s style transformation network: image [N, H, W, 3] in [0, 1] -> stylised image [N, H, W, 3]. */
 export function buildStyleTransformNet(options: StyleTransformOptions = {}): tf.LayersModel {
   const [f0, f1, f2] = options.filters ?? [16, 32, 48];
-  const L = new Layers(options.seed);
+  const L = new Layers(options.seed, (options.padding ?? 'reflect') === 'reflect');
   const size = options.size ?? null;
   if (size && (size[0] % 4 !== 0 || size[1] % 4 !== 0)) throw new Error(`style transform net: ${size[0]}x${size[1]} is not divisible by 4 (two stride-2 convolutions)`);
   const input = tf.input({ shape: [size?.[0] ?? null, size?.[1] ?? null, 3], name: 'content' });

@@ -127,3 +127,32 @@ export function frechetDistance(a: tf.Tensor2D, b: tf.Tensor2D): number {
   for (let j = 0; j < d; j++) { meanTerm += (A.mean[j] - B.mean[j]) ** 2; trace += A.cov[j * d + j] + B.cov[j * d + j]; }
   return Math.max(0, meanTerm + trace - 2 * traceSqrt);
 }
+
+/**
+ * The colour histogram of a batch of RGB images: every pixel of every image in one of bins^3 cells
+ * (each channel cut into `bins` equal intervals of [0, 1]), as fractions summing to 1.
+ */
+export function colourHistogram(images: tf.Tensor4D, bins = 4): Float64Array {
+  if (images.shape[3] !== 3) throw new Error(`colourHistogram: RGB images expected, got ${images.shape[3]} channels`);
+  if (!Number.isInteger(bins) || bins < 1) throw new Error(`colourHistogram: bins must be a whole number >= 1, got ${bins}`);
+  const v = images.dataSync();
+  const hist = new Float64Array(bins * bins * bins);
+  const cell = (x: number) => Math.min(bins - 1, Math.max(0, Math.floor(x * bins)));
+  for (let i = 0; i < v.length; i += 3) hist[(cell(v[i]) * bins + cell(v[i + 1])) * bins + cell(v[i + 2])] += 1;
+  const pixels = v.length / 3;
+  for (let k = 0; k < hist.length; k++) hist[k] /= pixels;
+  return hist;
+}
+
+/**
+ * How much of their colours two sets of images share: the intersection of their colour histograms,
+ * sum over cells of min(a, b) — 1 for the same colour distribution, 0 when no cell has pixels of both.
+ * Lesson 06 reads it as "does the stylised image have the style's colours" (a number the style loss
+ * did not optimise).
+ */
+export function colourHistogramIntersection(a: tf.Tensor4D, b: tf.Tensor4D, bins = 4): number {
+  const ha = colourHistogram(a, bins), hb = colourHistogram(b, bins);
+  let s = 0;
+  for (let k = 0; k < ha.length; k++) s += Math.min(ha[k], hb[k]);
+  return s;
+}

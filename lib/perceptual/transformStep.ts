@@ -69,3 +69,22 @@ export function changedWeights(model: tf.LayersModel, snapshot: Float32Array[]):
   });
   return { changed, total };
 }
+
+/**
+ * How much more a transformation network changed the border of its images than their inside: the mean
+ * |output - input| over the outer `band` pixels of each side, divided by the same mean over the rest.
+ * 1 when the change is spread evenly; a network that paints a frame along the border (what zero
+ * padding lets it do, lesson 06) scores well above 1. input and output [N, H, W, C], H and W > 2 band.
+ */
+export function borderChangeRatio(input: tf.Tensor4D, output: tf.Tensor4D, band = 8): number {
+  const [, h, w] = input.shape;
+  if (h <= 2 * band || w <= 2 * band) throw new Error(`borderChangeRatio: a ${band}-pixel band needs images larger than ${2 * band}x${2 * band}, got ${h}x${w}`);
+  const v = tf.tidy(() => {
+    const change = tf.mean(tf.abs(tf.sub(output, input)), 3) as tf.Tensor3D;
+    const inside = change.slice([0, band, band], [-1, h - 2 * band, w - 2 * band]);
+    const insideSum = tf.sum(inside), allSum = tf.sum(change);
+    const insideCount = inside.size, borderCount = change.size - inside.size;
+    return tf.div(tf.div(tf.sub(allSum, insideSum), borderCount), tf.maximum(tf.div(insideSum, insideCount), 1e-12)).dataSync()[0];
+  });
+  return v;
+}

@@ -1,8 +1,8 @@
 """The PyTorch side of the style-transfer rows of `npm run bench` (lib/bench/workloads/styleTransfer.ts):
 the loss network of lib/nn/lossNetwork.ts (3x3 convs 16-16 | 32-32 | 64-64 | 128, 2x2 average pooling,
 frozen), the transformation network of lib/nn/transformNet.ts (9x9 / 3x3 s2 / 3x3 s2 convs with
-InstanceNorm2d(affine), 4 residual blocks, nearest x2 + 3x3 conv up-sampling, 3x3 output; zero 'same'
-padding) and lib/perceptual's loss: relative content MSE at relu2_2 + balanced Gram style loss
+InstanceNorm2d(affine), 4 residual blocks, nearest x2 + 3x3 conv up-sampling, 3x3 output; reflection
+padding, as nn.ReflectionPad2d before each convolution) and lib/perceptual's loss: relative content MSE at relu2_2 + balanced Gram style loss
 (G = F F^T / CHW, per-layer weight 1 / mean(G_target^2)) + L2 total variation, Adam.
 
 Usage: styleTransfer.py CONFIG_JSON THREADS -> prints {"train_ms", "gatys_ms", "stylise_ms", "version"} (medians).
@@ -53,7 +53,7 @@ class LossNet(nn.Module):
 
 
 def conv_in(cin, cout, k, stride=1):
-    return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, bias=False), nn.InstanceNorm2d(cout, affine=True))
+    return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, bias=False, padding_mode="reflect"), nn.InstanceNorm2d(cout, affine=True))
 
 
 class Residual(nn.Module):
@@ -71,7 +71,7 @@ class TransformNet(nn.Module):
         self.d1, self.d2, self.d3 = conv_in(3, f[0], 9), conv_in(f[0], f[1], 3, 2), conv_in(f[1], f[2], 3, 2)
         self.res = nn.Sequential(*[Residual(f[2]) for _ in range(blocks)])
         self.u1, self.u2 = conv_in(f[2], f[1], 3), conv_in(f[1], f[0], 3)
-        self.out = nn.Conv2d(f[0], 3, 3, padding=1)
+        self.out = nn.Conv2d(f[0], 3, 3, padding=1, padding_mode="reflect")
 
     def forward(self, x):
         x = F.relu(self.d3(F.relu(self.d2(F.relu(self.d1(x))))))

@@ -2,7 +2,7 @@
  * Lesson 06's style transfer on wasm, beside PyTorch (styleTransfer.py): the loss network of
  * lib/nn/lossNetwork.ts (16-16 | 32-32 | 64-64 | 128, average pooling; random weights: the time does
  * not depend on them) and the transformation network of lib/nn/transformNet.ts (16-32-48, 4
- * residual blocks, instance norm):
+ * residual blocks, instance norm, reflection padding), with lesson 06's layers and weights:
  *   - one training step of the transformation network with the loss network frozen (batch 4 of
  *     64x64, content + style + TV, Adam: lib/perceptual/transformStep.ts), the recipe's step;
  *   - one Gatys iteration on a 128x128 image (the same loss and its gradient to the pixels, Adam);
@@ -15,10 +15,14 @@ import { featureNet, gramsOf, PerceptualLossSpec } from '../../perceptual/percep
 import { balancedLayerWeights } from '../../perceptual/styleLoss';
 import { createTransformTrainer, transformStep } from '../../perceptual/transformStep';
 import { imageObjective, optimizeImage } from '../../perceptual/imageOptimization';
+import { CONTENT_LAYER, FAST_STYLE_SETTINGS, STYLE_LAYERS } from '../../perceptual/recipes';
 import { forwardFlops } from '../flops';
 import { BenchWorkload, Measurement, measured, runTorchScript, STEP_WARMUP, timeIt, wasmLabel } from '../harness';
 
-export const STYLE_TRANSFER_BENCH = { trainSize: 64, batch: 4, imageSize: 128, contentLayer: 'relu2_2', styleLayers: ['relu1_2', 'relu2_2', 'relu3_2', 'relu4_1'], weights: { content: 1, style: 4, tv: 2 } };
+export const STYLE_TRANSFER_BENCH = {
+  trainSize: FAST_STYLE_SETTINGS.size, batch: FAST_STYLE_SETTINGS.batch, imageSize: 128, contentLayer: CONTENT_LAYER, styleLayers: STYLE_LAYERS,
+  weights: { content: FAST_STYLE_SETTINGS.contentWeight, style: FAST_STYLE_SETTINGS.styleWeight, tv: FAST_STYLE_SETTINGS.tvWeight },
+};
 const NAME = 'style transfer (loss net 16-32-64-128, transform net 16-32-48 x4 res)';
 
 export const workload: BenchWorkload = {
