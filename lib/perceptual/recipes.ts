@@ -38,9 +38,16 @@ import { createTransformTrainer, transformStep, transformImages } from './transf
 type Models = Record<string, tf.LayersModel>;
 interface RunOptions { quick: boolean; seed: number; progress: boolean; log: (line: string) => void }
 
-/** The loss network's layers the lesson uses: content at relu2_2 (Johnson et al.), style at one ReLU per block. */
+/**
+ * The loss network's layers the lesson uses: content at relu2_2 (Johnson et al.), style at the first ReLU
+ * of each block (Gatys et al.'s conv1_1 ... conv4_1). With the last ReLU of each block instead (relu1_2,
+ * relu2_2, relu3_2, relu4_1, Johnson et al.'s choice on VGG-16) this small network's Gram matrices were
+ * matched by images that look nothing like the style: texture synthesis from noise reached a style
+ * loss of 0.005 as a purple-grey speckle, and the transformation network drew edges and a frame; with
+ * the first ReLUs, the mosaic's colours and patches (lesson 06, section 4 and 6; docs/design.md).
+ */
 export const CONTENT_LAYER = 'relu2_2';
-export const STYLE_LAYERS = ['relu1_2', 'relu2_2', 'relu3_2', 'relu4_1'];
+export const STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1'];
 
 /** Where a recipe's shipped weights are. */
 const weightsDir = (name: string) => projectPath('datasets', 'weights', name);
@@ -138,8 +145,12 @@ export const LOSS_NETWORK = {
 
 // ---------------------------------------------------------------- fast style transfer
 
-/** The weights of the lesson's style transfer (the kit's normalisation: perceptualLoss.ts's header). */
-export const FAST_STYLE_SETTINGS = { style: 'mosaic' as StyleName, size: 64, batch: 4, steps: 1000, learningRate: 1e-3, contentWeight: 1, styleWeight: 4, tvWeight: 2, quick: { steps: 3 } };
+/**
+ * The weights of the lesson's style transfer (the kit's normalisation: perceptualLoss.ts's header). The
+ * style's Gram matrices are taken from the style image at the training size (`size`), so the mosaic's
+ * cells have the same size in pixels as in what the network learns to paint.
+ */
+export const FAST_STYLE_SETTINGS = { style: 'mosaic' as StyleName, size: 64, batch: 4, steps: 1000, learningRate: 1e-3, contentWeight: 1, styleWeight: 2, tvWeight: 5, quick: { steps: 3 } };
 
 /** The content images the transformation network trains on (64x64 shapes scenes and faces), and the held-out ones it is judged on (128x128). */
 export function styleContentImages(count: number, seed: number, size: number): Float32Array {
@@ -159,8 +170,8 @@ export function styleContentImages(count: number, seed: number, size: number): F
 /** The perceptual loss of the lesson's fast style transfer on `net` for `style` (its Gram targets computed here; dispose them with the spec's styleGrams). */
 export function fastStyleSpec(net: FeatureNet, style: StyleName = FAST_STYLE_SETTINGS.style): PerceptualLossSpec {
   const s = FAST_STYLE_SETTINGS;
-  const img = styleImage(style, 128);
-  const image = tf.tensor4d(img.data, [1, 128, 128, 3]);
+  const img = styleImage(style, s.size);
+  const image = tf.tensor4d(img.data, [1, s.size, s.size, 3]);
   const grams = gramsOf(net, image, STYLE_LAYERS);
   image.dispose();
   return { net, contentLayer: CONTENT_LAYER, contentWeight: s.contentWeight, styleLayers: STYLE_LAYERS, styleGrams: grams, styleLayerWeights: balancedLayerWeights(grams), styleWeight: s.styleWeight, tvWeight: s.tvWeight };
@@ -168,15 +179,16 @@ export function fastStyleSpec(net: FeatureNet, style: StyleName = FAST_STYLE_SET
 
 /**
  * Trains a style transformation network for `style` with `lossNetwork` frozen: `steps` Adam steps on
- * batches of 64x64 content images. What the recipe and the lesson's live training call.
+ * batches of 64x64 content images. What the recipe and the lesson's live training call (`padding`:
+ * the network's, default reflection; lesson 06 trains a zero-padded one beside it).
  */
-export async function trainFastStyle(lossNetwork: tf.LayersModel, options: { style?: StyleName; steps: number; seed: number; progress?: boolean; onStep?: (step: number, terms: Record<string, number>) => void }): Promise<tf.LayersModel> {
+export async function trainFastStyle(lossNetwork: tf.LayersModel, options: { style?: StyleName; steps: number; seed: number; progress?: boolean; padding?: 'reflect' | 'zero'; onStep?: (step: number, terms: Record<string, number>) => void }): Promise<tf.LayersModel> {
   const s = FAST_STYLE_SETTINGS;
   const net = featureNet(lossNetwork, [...new Set([CONTENT_LAYER, ...STYLE_LAYERS])]);
   const spec = fastStyleSpec(net, options.style ?? s.style);
   const count = Math.max(64, Math.min(2000, options.steps * s.batch));
   const images = styleContentImages(count, 21, s.size);
-  const model = buildStyleTransformNet({ seed: options.seed + 3, name: `fast_style_${options.style ?? s.style}` });
+  const model = buildStyleTransformNet({ seed: options.seed + 3, padding: options.padding, name: `fast_style_${options.style ?? s.style}` });
   const trainer = createTransformTrainer(model, spec, s.learningRate);
   const progress = new Progress(options.steps, { enabled: options.progress ?? true, label: `fast style (${options.style ?? s.style})` });
   const order = batches(count, s.batch, options.seed + 4);
@@ -212,7 +224,7 @@ export function styleTransferScores(net: FeatureNet, spec: PerceptualLossSpec, c
 export const FAST_STYLE = {
   name: 'fast-style-mosaic',
   lesson: 'notebooks/06-perceptual-loss.ipynb',
-  summary: `Johnson et al.'s transformation network (16-32-48, 4 residual blocks, instance norm, resize + conv up-sampling, sigmoid output) for the 'mosaic' style with the shipped loss network frozen; ${FAST_STYLE_SETTINGS.steps} steps of batch ${FAST_STYLE_SETTINGS.batch} at 64x64, Adam ${FAST_STYLE_SETTINGS.learningRate}; content ${FAST_STYLE_SETTINGS.contentWeight} (relative, ${CONTENT_LAYER}), style ${FAST_STYLE_SETTINGS.styleWeight} (balanced, ${STYLE_LAYERS.join('/')}), TV ${FAST_STYLE_SETTINGS.tvWeight}`,
+  summary: `Johnson et al.'s transformation network (16-32-48, 4 residual blocks, instance norm, reflection padding, resize + conv up-sampling, sigmoid output) for the 'mosaic' style with the shipped loss network frozen; ${FAST_STYLE_SETTINGS.steps} steps of batch ${FAST_STYLE_SETTINGS.batch} at 64x64, Adam ${FAST_STYLE_SETTINGS.learningRate}; content ${FAST_STYLE_SETTINGS.contentWeight} (relative, ${CONTENT_LAYER}), style ${FAST_STYLE_SETTINGS.styleWeight} (balanced, ${STYLE_LAYERS.join('/')}), TV ${FAST_STYLE_SETTINGS.tvWeight}`,
   async train(o: RunOptions): Promise<{ models: Models; steps: number }> {
     const steps = o.quick ? FAST_STYLE_SETTINGS.quick.steps : FAST_STYLE_SETTINGS.steps;
     const lossNetwork = await loadLossNetwork();
