@@ -39,7 +39,14 @@ export const workload: BenchWorkload = {
         let i = 0;
         return () => {
           const t = fresh[i++];
-          (kit ? kitMatMul(a, t) : tf.matMul(a, t)).dispose();
+          if (kit) {
+            kitMatMul(a, t).dispose();
+          } else {
+            // tf.matMul itself would reach the kit's GEMM through the BatchMatMul kernel (useKitGemm): force XNNPACK
+            const before = process.env.CVKIT_KIT_GEMM;
+            process.env.CVKIT_KIT_GEMM = '0';
+            try { tf.matMul(a, t).dispose(); } finally { if (before == null) delete process.env.CVKIT_KIT_GEMM; else process.env.CVKIT_KIT_GEMM = before; }
+          }
           t.dispose();
         };
       };
