@@ -34,7 +34,7 @@ commands:
   bench [--quick] [--profile] [--json FILE] [--only ID,...]
         Time the kit's training steps (classifiers, conditional GANs, pix2pix, Gram style loss, style transfer, hourglass, segmentation), inference and
         Grad-CAM on each backend, beside PyTorch; --profile adds each workload's top kernels;
-        --quick: fewer timed steps (6.5 minutes on 2 idle cores with PyTorch beside it);
+        --quick: fewer timed steps (6 minutes on 2 idle cores with PyTorch beside it);
         --only: just these workloads, by id (a file name of lib/bench/workloads: e.g. styleTransfer,gemm).
   start [<assignment> | <notebook.ipynb> | <folder>] [--port N] [--quick]
         Start Jupyter Notebook on 127.0.0.1 with the project's TypeScript (tslab) kernel, opened on

@@ -18,7 +18,7 @@ beforeAll(async () => { await initRuntime({ quiet: true }); });
 const data = () => toTensors(generateShapes({ count: 96, seed: 4 }));
 const model = () => buildVggClassifier({ inputShape: [32, 32, 3], numClasses: 5, filters: [8, 16], batchNorm: false, seed: 3, name: 'strategy_test' });
 
-test('forced by option or CVKIT_STRATEGY; measured otherwise, choosing the faster and caching it', async () => {
+test('forced by option or CVKIT_STRATEGY; measured otherwise, choosing the faster and caching it (per kernels: other kernel switches measure again)', async () => {
   const d = data();
   const m = model();
   const ctx = { model: m, x: d.x, y: d.y, loss: 'softmaxCrossEntropy' as const, batchSize: 32, learningRate: 1e-3 };
@@ -40,6 +40,14 @@ test('forced by option or CVKIT_STRATEGY; measured otherwise, choosing the faste
   expect(again.kind).toBe(first.kind);
   const [t, r] = [/(\d+) ms\/step, 2 data-parallel/.exec(again.reason), /replicas (\d+) ms\/step/.exec(again.reason)];
   if (t && r) expect(again.kind).toBe(Number(r[1]) < Number(t[1]) ? 'replicas' : 'threads');
+  // a choice is cached with the kernels it was measured with: other kernel switches measure again
+  process.env.CVKIT_KIT_GEMM = '0';
+  try {
+    expect((await chooseStrategy(ctx, { threads: 2 })).reason).toMatch(/measured now/);
+  } finally {
+    delete process.env.CVKIT_KIT_GEMM;
+  }
+  expect((await chooseStrategy(ctx, { threads: 2 })).reason).toMatch(/measured before/);
   m.dispose();
   tf.dispose([d.x, d.y]);
 }, 120000);

@@ -38,8 +38,35 @@ function forced(option?: StrategyKind | 'auto'): StrategyKind | null {
   return v;
 }
 
+let kernelsFingerprint: string | null = null;
+
+/**
+ * A hash of the kit's wasm kernels as this process runs them (the files of lib/runtime/wasm, sources
+ * or built, with the embedded SIMD binaries) and the kernel switches of the environment: a measured
+ * choice is only reused with the kernels it was measured with (the kit's GEMM moved VGG-small's
+ * XNNPACK-thread step from 616 to 502 ms, which a cached choice from before would not know).
+ */
+function kernelsVersion(): string {
+  if (kernelsFingerprint == null) {
+    const h = crypto.createHash('sha256');
+    const walk = (dir: string) => {
+      let entries: fs.Dirent[] = [];
+      try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+      for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) walk(full);
+        else if (/\.(js|ts|c)$/.test(e.name) && !e.name.endsWith('.d.ts')) h.update(e.name).update(fs.readFileSync(full));
+      }
+    };
+    walk(path.join(__dirname, '..', 'runtime', 'wasm'));
+    kernelsFingerprint = h.digest('hex').slice(0, 16);
+  }
+  return `${kernelsFingerprint}:${process.env.CVKIT_KIT_GEMM ?? ''}:${process.env.CVKIT_RELAXED_SIMD ?? ''}`;
+}
+
 function cacheKey(ctx: StrategyContext, threads: number): string {
   const h = crypto.createHash('sha256');
+  h.update(kernelsVersion());
   h.update(JSON.stringify(ctx.model.toJSON(null, false)));
   h.update(JSON.stringify([ctx.x.shape.slice(1), ctx.y.shape.slice(1), ctx.loss, ctx.batchSize, threads, tf.getBackend(), os.cpus()[0]?.model ?? '', os.cpus().length]));
   return h.digest('hex').slice(0, 24);
