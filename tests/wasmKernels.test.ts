@@ -359,6 +359,28 @@ describe('MaxPoolGrad on wasm equals the cpu kernel', () => {
   });
 });
 
+describe('AvgPoolGrad on wasm equals the cpu kernel (tiling windows on the heap, the stock kernel otherwise)', () => {
+  test.each([
+    { size: 2, stride: 2, pad: 'valid' as const, shape: [2, 8, 8, 3] }, // tiles: the kit's loop
+    { size: [2, 3] as [number, number], stride: [2, 3] as [number, number], pad: 'valid' as const, shape: [1, 4, 9, 5] }, // tiles, not square
+    { size: 2, stride: 2, pad: 'same' as const, shape: [2, 6, 4, 2] }, // 'same' on multiples: no padding, tiles
+    { size: 2, stride: 2, pad: 'valid' as const, shape: [1, 7, 5, 2] }, // odd sizes: stock
+    { size: 3, stride: 2, pad: 'same' as const, shape: [1, 7, 9, 2] }, // overlapping: stock
+  ])('pool $size stride $stride $pad input $shape', async (c) => {
+    const run = () => {
+      const x = randomTensor(c.shape, 18) as tf.Tensor4D;
+      return tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, c.size, c.stride, c.pad).mul(randomTensor(tf.avgPool(x, c.size, c.stride, c.pad).shape, 19)).sum())(x);
+    };
+    const [cpu] = await onBackend('cpu', run);
+    const [wasm] = await onBackend('wasm', run);
+    expect(relativeError(wasm, cpu)).toBeLessThan(1e-6);
+    await useBackend('wasm');
+    const x = randomTensor(c.shape, 20) as tf.Tensor4D;
+    await expectNoLeak(() => { tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, c.size, c.stride, c.pad).sum())(x).dispose(); });
+    x.dispose();
+  });
+});
+
 describe('UnsortedSegmentSum on wasm', () => {
   test('equals the cpu kernel, and the gradient of gather matches cpu', async () => {
     const run = () => {
