@@ -202,35 +202,33 @@ export function gemmOnMemory(memory: WasmMemory, m: number, n: number, k: number
   }
 }
 
-/** Checks two float32 matrices can be multiplied: [M, K] x [K, N]. */
+/** Checks two matrices can be multiplied: [M, K] x [K, N] (their dtype: `gemmBatchInto`). */
 function dims(a: tf.TensorInfo, b: tf.TensorInfo): [number, number, number] {
   if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[1] !== b.shape[0]) {
     throw new Error(`cvkit GEMM: expected [M, K] x [K, N], got [${a.shape}] x [${b.shape}]`);
   }
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error(`cvkit GEMM: float32 only, got ${a.dtype} x ${b.dtype}`);
   return [a.shape[0], a.shape[1], b.shape[1]];
 }
 
 /**
  * out = a x b (accumulate: out += a x b) for wasm TensorInfos a [M, K], b [K, N], out [M, N], all
- * float32 on `backend`. Packing scratch comes from the heap; offsets are taken after it is allocated.
+ * float32 on `backend`: one product of `gemmBatchInto`.
  */
 export function gemmInto(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, out: tf.TensorInfo, accumulate = false, options: GemmOptions = {}): void {
   const [m, k, n] = dims(a, b);
   if (out.shape.length !== 2 || out.shape[0] !== m || out.shape[1] !== n) throw new Error(`cvkit GEMM: output [${out.shape}] is not [${m}, ${n}]`);
-  const memory = memoryOf(backend);
-  const threads = Math.max(1, Math.min(2, options.threads ?? (2 * m * n * k < GEMM_TWO_THREAD_FLOPS ? 1 : gemmThreads(memory))));
-  withScratch(backend, threads * gemmScratchFloats(k, n), (packed) => {
-    gemmOnMemory(memory, m, n, k, offsetOf(backend, a), k, offsetOf(backend, b), n, offsetOf(backend, out), n, accumulate, packed, { ...options, threads });
-  });
+  gemmBatchInto(backend, a, b, out, 1, m, k, n, options, accumulate);
 }
 
 /**
- * out[i] = a[i] x b[i] for i < batch, for wasm TensorInfos holding `batch` row-major [M, K], [K, N] and
- * [M, N] matrices back to back; an operand with one matrix (`a` or `b` of batch 1) is used for every i.
- * One packing scratch for all; each product 1 or 2 threads as `gemmInto`.
+ * out[i] = a[i] x b[i] (accumulate: out[i] += ...) for i < batch, for wasm TensorInfos holding `batch`
+ * row-major [M, K], [K, N] and [M, N] matrices back to back; an operand with one matrix (`a` or `b` of
+ * batch 1) is used for every i. Packing scratch comes from the heap, once for all products (offsets are
+ * taken after it is allocated); each product runs on 1 or 2 threads (`gemmThreads`, 2 only from
+ * GEMM_TWO_THREAD_FLOPS).
  */
-export function gemmBatchInto(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, out: tf.TensorInfo, batch: number, m: number, k: number, n: number, options: GemmOptions = {}): void {
+export function gemmBatchInto(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, out: tf.TensorInfo, batch: number, m: number, k: number, n: number,
+  options: GemmOptions = {}, accumulate = false): void {
   const count = (t: tf.TensorInfo) => t.shape.reduce((x, y) => x * y, 1);
   const strideA = count(a) === m * k ? 0 : m * k, strideB = count(b) === k * n ? 0 : k * n;
   if (count(a) !== (strideA === 0 ? 1 : batch) * m * k || count(b) !== (strideB === 0 ? 1 : batch) * k * n || count(out) !== batch * m * n) {
@@ -242,7 +240,7 @@ export function gemmBatchInto(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.
   withScratch(backend, threads * gemmScratchFloats(k, n), (packed) => {
     const [oa, ob, oc] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
     for (let i = 0; i < batch; i++) {
-      gemmOnMemory(memory, m, n, k, oa + 4 * i * strideA, k, ob + 4 * i * strideB, n, oc + 4 * i * m * n, n, false, packed, { ...options, threads });
+      gemmOnMemory(memory, m, n, k, oa + 4 * i * strideA, k, ob + 4 * i * strideB, n, oc + 4 * i * m * n, n, accumulate, packed, { ...options, threads });
     }
   });
 }

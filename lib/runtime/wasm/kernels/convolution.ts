@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerComposedKernel, runComposed } from '../../composedKernel';
 import { activeHeapBackend, isWasmHeapBackend, offsetOf, uninitialisedTensor, viewOf, withScratch } from '../heap';
 import { simdKernels, transposedMatrix } from '../simd';
-import { gemmInto, kitMatMul, useKitGemm } from '../gemm';
+import { gemmInto, useKitGemm } from '../gemm';
 import { overrideKernel } from '../override';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -79,14 +79,10 @@ export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, info: tf.b
   const n = x.shape[0];
   const kit = useKitGemm(kh * kw * cin, n * info.outHeight * info.outWidth, cout);
   if (kh === 1 && kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && info.outHeight === x.shape[1] && info.outWidth === x.shape[2]) {
-    // A 1x1 convolution's patches are the input itself: dW = x^T dy (the transpose is tiled, see BatchMatMul).
+    // A 1x1 convolution's patches are the input itself: dW = x^T dy (BatchMatMul: the tiled transpose,
+    // then the kit's GEMM or XNNPACK by the same rule, `useKitGemm`).
     const rows = n * info.outHeight * info.outWidth;
-    return tf.tidy(() => {
-      const x2 = x.reshape([rows, cin]);
-      const dy2 = dy.reshape([rows, cout]);
-      const dw = kit ? kitMatMul(transposedMatrix(x2), dy2) : tf.matMul(x2, dy2, true, false);
-      return dw.reshape([1, 1, cin, cout]) as tf.Tensor4D;
-    });
+    return tf.tidy(() => tf.matMul(x.reshape([rows, cin]), dy.reshape([rows, cout]), true, false).reshape([1, 1, cin, cout]) as tf.Tensor4D);
   }
   const perImage = kh * kw * cin * info.outHeight * info.outWidth;
   const chunk = Math.max(1, Math.min(n, Math.floor(maxFloats / perImage)));
